@@ -1,0 +1,226 @@
+"""The rulebook as data: categories (worker, window, hall), sections, rules and settings.
+
+Rule ids follow `shared/spec/rulebook-2022.md` (`A1.1.4b` = 附件1 一、4 second penalty). The
+scoring code dispatches on a rule's *effect* and *figure measure*, never on its id, so a new
+rulebook version is a new data file, not new code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+EFFECTS = ("deduct", "assess", "veto", "bonus", "bonus-discretionary", "rank", "count")
+KINDS = ("worker", "window", "hall")
+# Effects whose points a record states itself (the assessor's judgement).
+POINTS_GIVEN_BY_RECORD = ("assess", "bonus-discretionary")
+# Effects computed from a hall's reported figures; nobody records them by hand.
+COMPUTED_FROM_FIGURES = ("rank", "count")
+
+
+@dataclass(frozen=True)
+class FigureMeasure:
+    """How a reported hall figure turns into points taken off (A3.2.6, A3.2.7, A3.4.1, A3.5.2)."""
+
+    measure: str  # rank | per_unit | per_item | below
+    field: str
+    points_each: Decimal = Decimal(0)
+    points_per_place: Decimal = Decimal(0)
+    threshold: Decimal | None = None
+    allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    section_id: str
+    text: str
+    effect: str
+    points: Decimal | None = None
+    rolls_up_to: str | None = None
+    lookback_years: int = 1
+    figure: FigureMeasure | None = None
+
+    @property
+    def is_deduction(self) -> bool:
+        return self.effect in ("deduct", "assess", "rank", "count")
+
+    @property
+    def is_bonus(self) -> bool:
+        return self.effect in ("bonus", "bonus-discretionary")
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    max: Decimal | None
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Category:
+    kind: str
+    annex: int
+    title: str
+    quota: int
+    cadence: str  # half-year | year
+    nomination_deadlines: dict[str, str]
+    sections: tuple[Section, ...]
+
+    @property
+    def scored_sections(self) -> tuple[Section, ...]:
+        """Sections with a maximum: the ones that add up to the 100-point total."""
+        return tuple(s for s in self.sections if s.max is not None)
+
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(r for s in self.sections for r in s.rules)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The "unclear points" of the rulebook, each a setting rather than a branch in code."""
+
+    timezone: str
+    section_floor: bool
+    absenteeism_over_minutes: int
+    attendance_rules: dict[str, str]
+    complaint_rules: dict[str, str]
+    discretionary_bonus_cap: Decimal
+    notice_days: int
+    notice_day_kind: str
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    version: str
+    title: str
+    effective_from: date
+    settings: Settings
+    categories: tuple[Category, ...]
+    _rules: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
+
+    def category(self, kind: str) -> Category:
+        for category in self.categories:
+            if category.kind == kind:
+                return category
+        raise KeyError(kind)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._rules[rule_id]
+
+    def has_rule(self, rule_id: str) -> bool:
+        return rule_id in self._rules
+
+    def section(self, section_id: str) -> Section:
+        for category in self.categories:
+            for section in category.sections:
+                if section.id == section_id:
+                    return section
+        raise KeyError(section_id)
+
+    def kind_of_rule(self, rule_id: str) -> str:
+        annex = rule_id.split(".")[0]
+        return next(c.kind for c in self.categories if f"A{c.annex}" == annex)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _figure(data: dict[str, Any] | None) -> FigureMeasure | None:
+    if data is None:
+        return None
+    return FigureMeasure(
+        measure=data["measure"],
+        field=data["field"],
+        points_each=Decimal(str(data.get("points_each", 0))),
+        points_per_place=Decimal(str(data.get("points_per_place", 0))),
+        threshold=_decimal(data.get("threshold")),
+        allowed=tuple(data.get("allowed", ())),
+    )
+
+
+def parse_rulebook(data: dict[str, Any]) -> Rulebook:
+    """Builds a Rulebook from its JSON form, checking what the scoring relies on."""
+    categories = []
+    rules: dict[str, Rule] = {}
+    for c in data["categories"]:
+        sections = []
+        for s in c["sections"]:
+            section_rules = []
+            for r in s["rules"]:
+                if r["effect"] not in EFFECTS:
+                    raise ValueError(f"rule {r['id']}: unknown effect {r['effect']!r}")
+                if r["id"] in rules:
+                    raise ValueError(f"rule {r['id']} appears twice")
+                rule = Rule(
+                    id=r["id"],
+                    section_id=s["id"],
+                    text=r["text"],
+                    effect=r["effect"],
+                    points=_decimal(r.get("points")),
+                    rolls_up_to=r.get("rolls_up_to"),
+                    lookback_years=int(r.get("lookback_years", 1)),
+                    figure=_figure(r.get("figure")),
+                )
+                rules[rule.id] = rule
+                section_rules.append(rule)
+            sections.append(Section(s["id"], s["title"], _decimal(s["max"]), tuple(section_rules)))
+        categories.append(
+            Category(
+                kind=c["kind"],
+                annex=int(c["annex"]),
+                title=c["title"],
+                quota=int(c["quota"]),
+                cadence=c["cadence"],
+                nomination_deadlines=dict(c["nomination_deadlines"]),
+                sections=tuple(sections),
+            )
+        )
+    for rule in rules.values():
+        if rule.rolls_up_to is not None and rule.rolls_up_to not in rules:
+            raise ValueError(f"rule {rule.id} rolls up to unknown rule {rule.rolls_up_to}")
+    s = data["settings"]
+    settings = Settings(
+        timezone=s["timezone"],
+        section_floor=bool(s["section_floor"]),
+        absenteeism_over_minutes=int(s["absenteeism_over_minutes"]),
+        attendance_rules=dict(s["attendance_rules"]),
+        complaint_rules=dict(s["complaint_rules"]),
+        discretionary_bonus_cap=Decimal(str(s["discretionary_bonus_cap"])),
+        notice_days=int(s["notice_days"]),
+        notice_day_kind=s["notice_day_kind"],
+    )
+    return Rulebook(
+        version=str(data["version"]),
+        title=data["title"],
+        effective_from=date.fromisoformat(data["effective_from"]),
+        settings=settings,
+        categories=tuple(categories),
+        _rules=rules,
+    )
+
+
+class RulebookLibrary:
+    """Every rulebook version the product ships; a period is scored under the one in force
+    at its start, so adding a 2024 rulebook never changes a 2022 period's numbers."""
+
+    def __init__(self, rulebooks: list[Rulebook]):
+        self._by_version = {r.version: r for r in rulebooks}
+        self._by_start = sorted(rulebooks, key=lambda r: r.effective_from)
+
+    def get(self, version: str) -> Rulebook:
+        return self._by_version[version]
+
+    def versions(self) -> list[str]:
+        return list(self._by_version)
+
+    def in_force_on(self, day: date) -> Rulebook:
+        chosen = self._by_start[0]
+        for rulebook in self._by_start:
+            if rulebook.effective_from <= day:
+                chosen = rulebook
+        return chosen

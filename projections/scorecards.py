@@ -1,0 +1,266 @@
+"""The live read model: every subject's scorecard per period, kept up to date by catch-up.
+
+`catch_up` reads the log from the last tracked position in batches and applies each batch
+and the new tracking position in one transaction: exactly once, resumable after a crash,
+the same on SQLite and PostgreSQL. Several processes may call it at once; the tracking row
+is locked first, and a process that finds the position moved on simply starts again.
+
+Work per event is proportional to the subjects it touches: a record touches its subject
+(and a window it rolls up to); a hall's figures touch the halls of that year, because the
+A3.2.6 ranking is among all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+
+from domain.facts import Facts, apply, changes_of, facts_from_json, facts_to_json
+from domain.periods import in_service, parse_period
+from domain.rulebook import RulebookLibrary
+from domain.scoring import Scorecard, score, score_halls
+from domain.subjects import Subject, since_of, subject_row
+from projections.store import Cursor, ReadStore
+
+NAME = "scorecards"
+
+
+def utc_text(moment: datetime | None) -> str | None:
+    """Received-at times as fixed-width UTC text, so they sort as text on every store."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+@dataclass
+class Batch:
+    """What one batch of events changed, gathered before anything is written."""
+
+    subjects: dict[str, dict] = field(default_factory=dict)
+    facts: dict[tuple[str, str], Facts] = field(default_factory=dict)
+    hall_periods: set[str] = field(default_factory=set)
+    new_halls: bool = False
+    events: list[tuple[int, str, int, str, str | None]] = field(default_factory=list)
+
+
+class ScorecardProjection:
+    def __init__(self, recorder: ApplicationRecorder, mapper: Mapper, rulebooks: RulebookLibrary,
+                 batch_size: int = 500):
+        self.recorder = recorder
+        self.mapper = mapper
+        self.rulebooks = rulebooks
+        self.batch_size = batch_size
+        self.store = ReadStore(recorder)
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def create_tables(self) -> None:
+        self.store.create_tables()
+        with self.store.transaction() as cur:
+            if cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME]) is None:
+                cur.execute("INSERT INTO {p}rm_tracking (name, position) VALUES (?, 0)", [NAME])
+
+    def position(self) -> int:
+        with self.store.transaction(commit=False) as cur:
+            return int(cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])["position"])
+
+    def log_end(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def catch_up(self, until: int | None = None) -> int:
+        """Applies the log up to `until` (default: its current end); returns the position."""
+        target = self.log_end() if until is None else until
+        while True:
+            start = self.position()
+            if start >= target:
+                return start
+            notifications = self.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=target, inclusive_of_start=False
+            )
+            events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in notifications]
+            # A short page means everything up to the target has been read (ids may have gaps).
+            end = events[-1][0] if len(events) == self.batch_size else target
+            self._apply_from(start, end, events)
+
+    def _apply_from(self, start: int, end: int, events: list[tuple[int, str, Any]]) -> None:
+        """Applies `events` and moves the position from `start` to `end` in one transaction,
+        unless another process has moved it meanwhile (then the caller reads again)."""
+        with self.store.transaction() as cur:
+            # Lock the tracking row before reading it: projectors take turns.
+            cur.execute("UPDATE {p}rm_tracking SET position = position WHERE name = ?", [NAME])
+            row = cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])
+            if int(row["position"]) != start:
+                return
+            self._apply(cur, events)
+            cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [end, NAME])
+
+    def _apply(self, cur: Cursor, events: list[tuple[int, str, Any]]) -> None:
+        batch = Batch()
+        for position, topic, event in events:
+            batch.events.append((position, str(event.originator_id), event.originator_version, topic,
+                                 utc_text(getattr(event, "recorded_at", None))))
+            if isinstance(event, Subject.Created | Subject.Reassigned):
+                subject_id = str(event.originator_id)
+                before = self._subject(cur, batch, subject_id) if event.originator_version > 1 else None
+                row = subject_row(before, event)
+                assert row is not None
+                row["position"] = position
+                batch.subjects[subject_id] = row
+                if isinstance(event, Subject.Created) and event.kind == "hall":
+                    batch.new_halls = True
+            for subject_id, period, change in changes_of(event):
+                key = (subject_id, period)
+                batch.facts[key] = apply(self._facts(cur, batch, key), change)
+                if self._subject(cur, batch, subject_id)["kind"] == "hall":
+                    batch.hall_periods.add(period)
+        self._write(cur, batch, position=events[-1][0] if events else 0)
+
+    def _subject(self, cur: Cursor, batch: Batch, subject_id: str) -> dict:
+        if subject_id not in batch.subjects:
+            row = cur.one("SELECT * FROM {p}rm_subjects WHERE subject_id = ?", [subject_id])
+            batch.subjects[subject_id] = _subject_from_row(row)
+        return batch.subjects[subject_id]
+
+    def _facts(self, cur: Cursor, batch: Batch, key: tuple[str, str]) -> Facts:
+        if key not in batch.facts:
+            row = cur.one("SELECT facts FROM {p}rm_cards WHERE subject_id = ? AND period = ?", list(key))
+            batch.facts[key] = facts_from_json(json.loads(row["facts"])) if row else Facts()
+        return batch.facts[key]
+
+    def _write(self, cur: Cursor, batch: Batch, position: int) -> None:
+        cur.executemany(
+            "INSERT INTO {p}rm_events (position, originator_id, originator_version, topic, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            batch.events,
+        )
+        changed_subjects = [r for r in batch.subjects.values() if "position" in r]
+        cur.executemany(
+            "INSERT INTO {p}rm_subjects (subject_id, kind, name, unit, code, since, assignments, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id) DO UPDATE SET"
+            " kind = excluded.kind, name = excluded.name, unit = excluded.unit, code = excluded.code,"
+            " since = excluded.since, assignments = excluded.assignments, position = excluded.position",
+            [
+                (r["subject_id"], r["kind"], r["name"], r["unit"], r["code"],
+                 r["assignments"][0][0] if r["assignments"] else None, json.dumps(r["assignments"]), r["position"])
+                for r in changed_subjects
+            ],
+        )
+        if batch.new_halls:
+            rows = cur.all("SELECT DISTINCT period FROM {p}rm_cards WHERE kind = 'hall'")
+            batch.hall_periods.update(r["period"] for r in rows)
+        cards: dict[tuple[str, str], Scorecard] = {}
+        for (subject_id, period), facts in batch.facts.items():
+            kind = batch.subjects[subject_id]["kind"]
+            if kind != "hall":
+                cards[(subject_id, period)] = score(self._rulebook(period), kind, subject_id, period, facts)
+        for period in batch.hall_periods:
+            halls = self._halls_of(cur, batch, period)
+            for hall_id, card in score_halls(self._rulebook(period), period, halls).items():
+                cards[(hall_id, period)] = card
+                batch.facts[(hall_id, period)] = halls[hall_id]
+        cur.executemany(
+            "INSERT INTO {p}rm_cards (subject_id, period, kind, facts, card, position) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (subject_id, period) DO UPDATE SET facts = excluded.facts, card = excluded.card,"
+            " position = excluded.position",
+            [
+                (subject_id, period, card.kind, json.dumps(facts_to_json(batch.facts[(subject_id, period)])),
+                 json.dumps(card.as_dict(), ensure_ascii=False), position)
+                for (subject_id, period), card in cards.items()
+            ],
+        )
+
+    def _halls_of(self, cur: Cursor, batch: Batch, period: str, include: str | None = None) -> dict[str, Facts]:
+        """Every hall taking part in a year, with its facts (from this batch, else stored)."""
+        stored = cur.all("SELECT * FROM {p}rm_subjects WHERE kind = 'hall'")
+        rows = {r["subject_id"]: _subject_from_row(r) for r in stored}
+        rows.update({s: r for s, r in batch.subjects.items() if r["kind"] == "hall"})
+        the_period = parse_period(period)
+        return {
+            hall_id: self._facts(cur, batch, (hall_id, period))
+            for hall_id, row in rows.items()
+            if hall_id == include or in_service(since_of(row), the_period)
+        }
+
+    def _rulebook(self, period: str):
+        return self.rulebooks.in_force_on(parse_period(period).first_day)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def card(self, subject: dict, period: str) -> dict:
+        """The live scorecard; a subject with nothing recorded in the period has a clean one,
+        computed by the same function (for a hall, ranked among the other halls)."""
+        with self.store.transaction(commit=False) as cur:
+            row = cur.one("SELECT card FROM {p}rm_cards WHERE subject_id = ? AND period = ?",
+                          [subject["subject_id"], period])
+            if row:
+                return json.loads(row["card"])
+            return self._clean_card(cur, subject, period)
+
+    def _clean_card(self, cur: Cursor, subject: dict, period: str) -> dict:
+        subject_id, kind = subject["subject_id"], subject["kind"]
+        if kind != "hall":
+            return score(self._rulebook(period), kind, subject_id, period, Facts()).as_dict()
+        halls = self._halls_of(cur, Batch(), period, include=subject_id)
+        return score_halls(self._rulebook(period), period, halls)[subject_id].as_dict()
+
+    def subject(self, subject_id: str) -> dict | None:
+        with self.store.transaction(commit=False) as cur:
+            row = cur.one("SELECT * FROM {p}rm_subjects WHERE subject_id = ?", [subject_id])
+        return _subject_from_row(row) if row else None
+
+    def subjects_of_kind(self, kind: str) -> list[dict]:
+        with self.store.transaction(commit=False) as cur:
+            rows = cur.all("SELECT * FROM {p}rm_subjects WHERE kind = ? ORDER BY name, subject_id", [kind])
+        return [_subject_from_row(r) for r in rows]
+
+    def subjects_with_cards(self, kind: str, period: str) -> list[tuple[dict, dict]]:
+        """Every subject of a kind taking part in the period, with its live scorecard."""
+        the_period = parse_period(period)
+        with self.store.transaction(commit=False) as cur:
+            rows = cur.all(
+                "SELECT s.*, c.card FROM {p}rm_subjects s LEFT JOIN {p}rm_cards c"
+                " ON c.subject_id = s.subject_id AND c.period = ? WHERE s.kind = ?",
+                [period, kind],
+            )
+            result = []
+            for r in rows:
+                subject = _subject_from_row(r)
+                if r["card"]:
+                    result.append((subject, json.loads(r["card"])))
+                elif in_service(since_of(subject), the_period):
+                    result.append((subject, self._clean_card(cur, subject, period)))
+        return result
+
+    def position_at(self, moment: datetime) -> int:
+        """The last log position received at or before `moment`."""
+        with self.store.transaction(commit=False) as cur:
+            row = cur.one("SELECT MAX(position) AS position FROM {p}rm_events WHERE recorded_at <= ?",
+                          [utc_text(moment)])
+        return int(row["position"] or 0)
+
+    def position_of(self, originator_id: str, version: int = 1) -> int | None:
+        with self.store.transaction(commit=False) as cur:
+            row = cur.one("SELECT position FROM {p}rm_events WHERE originator_id = ? AND originator_version = ?",
+                          [originator_id, version])
+        return int(row["position"]) if row else None
+
+    def all_cards(self) -> Iterable[tuple[str, str, dict]]:
+        with self.store.transaction(commit=False) as cur:
+            rows = cur.all("SELECT subject_id, period, card FROM {p}rm_cards ORDER BY subject_id, period")
+        return [(r["subject_id"], r["period"], json.loads(r["card"])) for r in rows]
+
+
+def _subject_from_row(row: Any) -> dict:
+    return {
+        "subject_id": row["subject_id"],
+        "kind": row["kind"],
+        "name": row["name"],
+        "unit": row["unit"],
+        "code": row["code"],
+        "assignments": json.loads(row["assignments"]),
+    }

@@ -1,0 +1,81 @@
+"""The read-model tables, kept in the event store's own database.
+
+Statements are written once with `?` placeholders and `{p}` for the schema prefix; this
+adapter turns them into PostgreSQL's form when needed. Transactions come from the library's
+own datastore, so the read model and the events share one connection setting and one pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS {p}rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+    # One row per subject: what standings list and what placement reads.
+    "CREATE TABLE IF NOT EXISTS {p}rm_subjects (subject_id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+    " name TEXT NOT NULL, unit TEXT NOT NULL, code TEXT, since TEXT, assignments TEXT NOT NULL,"
+    " position BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS rm_subjects_kind ON {p}rm_subjects (kind)",
+    # One row per subject and period: the facts folded so far and the scorecard they give.
+    "CREATE TABLE IF NOT EXISTS {p}rm_cards (subject_id TEXT NOT NULL, period TEXT NOT NULL,"
+    " kind TEXT NOT NULL, facts TEXT NOT NULL, card TEXT NOT NULL, position BIGINT NOT NULL,"
+    " PRIMARY KEY (subject_id, period))",
+    "CREATE INDEX IF NOT EXISTS rm_cards_period ON {p}rm_cards (period, kind)",
+    # One row per event: when it was received (for as-of questions) and what it was about.
+    "CREATE TABLE IF NOT EXISTS {p}rm_events (position BIGINT PRIMARY KEY, originator_id TEXT NOT NULL,"
+    " originator_version INTEGER NOT NULL, topic TEXT NOT NULL, recorded_at TEXT)",
+    "CREATE INDEX IF NOT EXISTS rm_events_originator ON {p}rm_events (originator_id, originator_version)",
+    "CREATE INDEX IF NOT EXISTS rm_events_recorded_at ON {p}rm_events (recorded_at)",
+]
+
+
+class ReadStore:
+    def __init__(self, recorder: ApplicationRecorder):
+        self.recorder = recorder
+        self.datastore = recorder.datastore  # type: ignore[attr-defined]
+        schema = getattr(self.datastore, "schema", None)
+        self.is_postgres = schema is not None
+        self.prefix = f'"{schema}".' if schema else ""
+
+    @property
+    def kind(self) -> str:
+        return "postgresql" if self.is_postgres else "sqlite"
+
+    def sql(self, statement: str) -> str:
+        statement = statement.replace("{p}", self.prefix)
+        return statement.replace("?", "%s") if self.is_postgres else statement
+
+    @contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield Cursor(self, cursor)
+
+    def create_tables(self) -> None:
+        with self.transaction() as cur:
+            for statement in SCHEMA:
+                cur.execute(statement)
+
+
+class Cursor:
+    def __init__(self, store: ReadStore, cursor: Any):
+        self._store = store
+        self._cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._store.sql(statement), tuple(params))
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._store.sql(statement), [tuple(r) for r in rows])
+
+    def one(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        self.execute(statement, params)
+        return self._cursor.fetchone()
+
+    def all(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.execute(statement, params)
+        return list(self._cursor.fetchall())

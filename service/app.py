@@ -1,0 +1,42 @@
+"""The FastAPI application factory. Settings and the store are built in the factory (or
+handed in by a test), never at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.bootstrap import Container, bootstrap
+from service.clock import Clock
+from service.errors import install_error_handlers
+from service.routers import complaints, halls, health, periods, records, rulebooks, subjects, users
+from service.settings import Settings
+
+log = logging.getLogger("evaluation_ledger")
+
+DESCRIPTION = """评优台账 Evaluation Ledger: an event-sourced ledger of findings, attendance exceptions,
+complaints, praise and corrections for the county's government-service awards, with live and
+as-of scorecards. Times carry an offset; errors name the field and the reason."""
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None,
+               container: Container | None = None) -> FastAPI:
+    container = container or bootstrap(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if container.settings.admin_token:
+            log.warning("EVAL_ADMIN_TOKEN is set: a bootstrap office administrator exists; "
+                        "use it for first set-up only")
+        yield
+        container.close()
+
+    app = FastAPI(title="评优台账 Evaluation Ledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.container = container
+    install_error_handlers(app)
+    for module in (health, rulebooks, users, subjects, records, complaints, halls, periods):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,37 @@
+"""The one place where EVAL_DATABASE_URL becomes the eventsourcing library's persistence
+variables (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+
+def persistence_env(database_url: str, pool_size: int = 4) -> dict[str, str]:
+    url = urlparse(database_url)
+    if url.scheme == "sqlite":
+        path = unquote(url.path[1:] if url.path.startswith("/") and not url.netloc else url.netloc + url.path)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "30"}
+    if url.scheme in ("postgresql", "postgres"):
+        query = parse_qs(url.query)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            # Off: broken with two applications in one schema (design notes).
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        }
+    raise ValueError(f"EVAL_DATABASE_URL must start with sqlite:/// or postgresql://, not {database_url!r}")
+
+
+def store_kind(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from domain.records import Record
+from service.deps import Key
+from service.schemas import AttendanceCreate, RecordCreate, RetractionCreate
+from service.security import Ledgers, Principal, Reader, allowed
+from service.views import record_public
+
+router = APIRouter(tags=["records"])
+
+
+def _answer(c, record_id: str) -> dict:
+    record = c.ledger.get(Record, record_id, "record_id")
+    return record_public(record, c.ledger.projection.position_of(record_id))
+
+
+@router.post("/api/records", status_code=201, summary="Record a finding, praise or assessment")
+def create_record(body: RecordCreate, c: Ledgers, who: Annotated[Principal, Depends(allowed("record"))],
+                  key: Key) -> dict:
+    saved = c.ledger.record(who.username, body.subject_id, body.rule_id, body.occurred_at, body.source,
+                            body.note, body.quantity, body.points, body.evidence, idempotency=key)
+    return _answer(c, saved.id)
+
+
+@router.post("/api/records/{record_id}/retraction", status_code=201,
+             summary="Make a record stop counting (it stays in the history)")
+def retract(record_id: str, body: RetractionCreate, c: Ledgers,
+            who: Annotated[Principal, Depends(allowed("retract"))], key: Key) -> dict:
+    saved = c.ledger.retract(who.username, record_id, body.reason, idempotency=key)
+    return _answer(c, saved.id)
+
+
+@router.get("/api/records/{record_id}", summary="One record")
+def get_record(record_id: str, c: Ledgers, _: Reader) -> dict:
+    c.ledger.projection.catch_up()
+    return _answer(c, record_id)
+
+
+@router.post("/api/attendance", status_code=201,
+             summary="An attendance exception, resolved to A1.1.1, A1.5.2 or nothing")
+def attendance(body: AttendanceCreate, c: Ledgers, who: Annotated[Principal, Depends(allowed("attendance"))],
+               key: Key) -> dict:
+    saved = c.ledger.attendance(who.username, body.worker_id, body.date, body.kind, body.minutes, body.excused,
+                                body.note, idempotency=key)
+    return _answer(c, saved.id)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from domain.errors import Invalid, NotFound
+from domain.periods import check_period_kind, parse_period
+from domain.subjects import Subject
+from projections.replay import replay_scorecard
+from service.deps import Fresh, Key
+from service.schemas import AssignmentCreate, SubjectCreate
+from service.security import Ledgers, Principal, Reader, allowed
+from service.views import subject_public
+
+router = APIRouter(tags=["subjects"])
+Manager = Annotated[Principal, Depends(allowed("manage_subjects"))]
+
+
+@router.post("/api/subjects", status_code=201, summary="Create a hall, window or worker")
+def create_subject(body: SubjectCreate, c: Ledgers, who: Manager, key: Key) -> dict:
+    saved = c.ledger.create_subject(who.username, body.kind, body.name, body.unit, body.code, body.parent_id,
+                                    body.effective_at, idempotency=key)
+    return subject_public(c.ledger.get(Subject, saved.id, "id"), c.clock.now())
+
+
+@router.post("/api/subjects/{subject_id}/assignment", status_code=201,
+             summary="Move a window to another hall or a worker to another window from a moment on")
+def reassign(subject_id: str, body: AssignmentCreate, c: Ledgers, who: Manager, key: Key) -> dict:
+    saved = c.ledger.reassign(who.username, subject_id, body.parent_id, body.effective_at, idempotency=key)
+    return subject_public(c.ledger.get(Subject, saved.id, "subject_id"), c.clock.now())
+
+
+@router.get("/api/subjects", summary="Subjects, optionally of one kind")
+def list_subjects(c: Fresh, _: Reader, kind: Literal["hall", "window", "worker"] | None = None) -> dict:
+    items = []
+    for k in [kind] if kind else ["hall", "window", "worker"]:
+        items += [{k_: v for k_, v in s.items()} for s in c.ledger.projection.subjects_of_kind(k)]
+    return {"items": items}
+
+
+@router.get("/api/subjects/{subject_id}", summary="One subject with its assignments")
+def get_subject(subject_id: str, c: Ledgers, _: Reader) -> dict:
+    return subject_public(c.ledger.get(Subject, subject_id, "subject_id"), c.clock.now())
+
+
+@router.get("/api/subjects/{subject_id}/scorecard",
+            summary="The scorecard for a period, live or as the history stood (as_of / position)")
+def scorecard(
+    subject_id: str,
+    c: Fresh,
+    _: Reader,
+    period: Annotated[str, Query(description="2022H1, 2022H2 (workers, windows) or 2022 (halls)")],
+    as_of: Annotated[AwareDatetime | None, Query(description="a moment, with offset")] = None,
+    position: Annotated[int | None, Query(ge=0, description="a log position")] = None,
+) -> dict:
+    subject = c.ledger.get(Subject, subject_id, "subject_id")
+    check_period_kind(parse_period(period), subject.kind)
+    projection = c.ledger.projection
+    if as_of is None and position is None:
+        card = projection.card(projection.subject(str(subject.id)), period)
+        return {**card, "as_of_position": projection.position()}
+    if as_of is not None and position is not None:
+        raise Invalid("position", "as_of 和 position 只能给一个")
+    end = projection.position()
+    if position is None:
+        position = projection.position_at(as_of)
+    elif position > end:
+        raise Invalid("position", f"日志目前只到第 {end} 条")
+    replayed = replay_scorecard(c.ledger.recorder, c.ledger.mapper, c.ledger.rulebooks, str(subject.id),
+                                period, position)
+    if replayed is None:
+        raise NotFound("subject_id", "该对象在所问的时刻尚未建立")
+    return {**replayed.as_dict(), "as_of_position": position}

@@ -1,0 +1,82 @@
+"""Request bodies. Unknown fields are refused (a typo must not silently drop data), times
+must carry an offset (AwareDatetime), and every error names its field."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=2000)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserCreate(Body):
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
+    role: Literal["inspector", "unit_admin", "office_admin", "auditor"]
+    unit: Text | None = None
+
+
+class SubjectCreate(Body):
+    kind: Literal["hall", "window", "worker"]
+    name: Text
+    unit: Text
+    code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    parent_id: Id | None = None
+    effective_at: AwareDatetime | None = None
+
+
+class AssignmentCreate(Body):
+    parent_id: Id
+    effective_at: AwareDatetime
+
+
+class RecordCreate(Body):
+    subject_id: Id
+    rule_id: Annotated[str, Field(min_length=1, max_length=16)]
+    occurred_at: AwareDatetime
+    source: Literal["patrol", "spot_check", "covert_visit", "cctv", "supervision", "platform", "other"]
+    note: LongText = ""
+    quantity: int = 1
+    points: Decimal | None = None
+    evidence: Annotated[list[Id], Field(max_length=10)] = []
+
+
+class RetractionCreate(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class AttendanceCreate(Body):
+    worker_id: Id
+    date: date
+    kind: Literal["late", "early_leave", "absent"]
+    minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
+    excused: bool = False
+    note: LongText = ""
+
+
+class ComplaintCreate(Body):
+    subject_id: Id
+    received_at: AwareDatetime
+    channel: Text
+    summary: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class VerdictCreate(Body):
+    substantiated: bool
+    note: LongText = ""
+
+
+class FiguresCreate(Body):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    case_volume: Annotated[int, Field(ge=0)] | None = None
+    wrong_elements: Annotated[int, Field(ge=0)] | None = None
+    systems_missing: list[str] | None = None
+    satisfaction_rate: Decimal | None = None

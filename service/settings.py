@@ -1,0 +1,27 @@
+"""Typed settings from the environment (prefix EVAL_). Built when the app or a command starts,
+never at import time, so tests can build as many differently configured apps as they like."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVAL_", extra="ignore")
+
+    # sqlite:///var/ledger.sqlite3 (embedded default) or postgresql://user:pass@host:port/db[?schema=s]
+    database_url: str = "sqlite:///var/ledger.sqlite3"
+    # Pins the clock's start (it then advances normally): rehearsals and tests.
+    now: AwareDatetime | None = None
+    # The bootstrap office administrator's token (first set-up and tests).
+    admin_token: str | None = None
+    # Phones' clocks drift: an occurrence up to this far in the future is still accepted.
+    future_tolerance_minutes: int = 10
+    # Connections per process on PostgreSQL (the library's default pools are large).
+    pool_size: int = 4
+
+    def clock_start(self) -> datetime | None:
+        return self.now
