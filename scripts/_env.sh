@@ -13,8 +13,12 @@ ensure_venv() {  # $1: the extras to install, e.g. "" or "[dev]"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "Installing evaluation-ledger$extras into .venv ..." >&2
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras" 2>&1 \
-      | { grep -v "^WARNING: Location" || true; } >&2
+    if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras" \
+         >.venv/install.log 2>&1; then
+      cat .venv/install.log >&2
+      echo "Installing failed (log above, kept in .venv/install.log)" >&2
+      exit 1
+    fi
     echo "$want" > "$stamp"
   fi
 }

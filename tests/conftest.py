@@ -1,0 +1,93 @@
+"""Fixtures for both stores. SQLite is a real file in a temporary folder; PostgreSQL is the
+server named by EVAL_TEST_DATABASE_URL (scripts/test finds or starts one), with a schema of
+its own per test, dropped afterwards. Under CI=true a missing PostgreSQL fails the run."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+
+import psycopg
+import pytest
+
+from service.bootstrap import Container, bootstrap
+from service.clock import SettableClock
+from service.settings import Settings
+
+ADMIN_TOKEN = "test-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("EVAL_TEST_DATABASE_URL")
+    if url:
+        return url
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but EVAL_TEST_DATABASE_URL is not set: PostgreSQL tests must run on CI")
+    return None
+
+
+class Stores:
+    """Makes fresh stores of either kind; removes the PostgreSQL schemas it made."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.schemas: list[tuple[str, str]] = []
+        self.count = 0
+
+    def url(self, kind: str) -> str:
+        self.count += 1
+        if kind == "sqlite":
+            return f"sqlite:///{self.tmp_path}/ledger-{self.count}.sqlite3"
+        base = postgres_url()
+        if base is None:
+            pytest.skip("no PostgreSQL (set EVAL_TEST_DATABASE_URL or run scripts/test)")
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        self.schemas.append((base, schema))
+        return f"{base}{'&' if '?' in base else '?'}schema={schema}"
+
+    def drop(self) -> None:
+        for base, schema in self.schemas:
+            with psycopg.connect(base, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def stores(tmp_path) -> Iterator[Stores]:
+    made = Stores(tmp_path)
+    yield made
+    made.drop()
+
+
+@pytest.fixture(params=STORES)
+def database_url(request, stores: Stores) -> str:
+    return stores.url(request.param)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(datetime.fromisoformat("2022-01-03T09:00:00+08:00"))
+
+
+def make_container(database_url: str, clock: SettableClock) -> Container:
+    return bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN), clock)
+
+
+@pytest.fixture
+def container(database_url: str, clock: SettableClock) -> Iterator[Container]:
+    c = make_container(database_url, clock)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def client(container: Container):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    with TestClient(create_app(container=container)) as test_client:
+        yield test_client
