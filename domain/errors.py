@@ -24,3 +24,7 @@ class NotFound(Refused):
 
 class Conflict(Refused):
     """The input is fine but clashes with the ledger's state, e.g. a closed period (HTTP 409)."""
+
+
+class Forbidden(Refused):
+    """The caller may not do this to this subject, e.g. another unit's nomination (HTTP 403)."""

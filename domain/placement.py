@@ -59,19 +59,21 @@ def place(
     rule_id: str,
     occurred_at: datetime,
     parent_then: str | None,
-    is_open: Callable[[Period], bool],
+    is_open: Callable[[Period, str], bool],
 ) -> list[dict]:
-    """`counts_in` for a record: [{"subject_id", "period", "rule_id"}, ...]."""
+    """`counts_in` for a record: [{"subject_id", "period", "rule_id"}, ...]. A roll-up onto a
+    window whose round the office has already closed by hand is left out: the window's frozen
+    standings are not reopened by a worker's later record."""
     day = local_date(occurred_at)
     first = periods_counting(CADENCE_OF_KIND[kind], day, 1)[0]
     rule = rulebook_for(first).rule(rule_id)
     targets = []
     periods = periods_counting(CADENCE_OF_KIND[kind], day, rule.lookback_years)
-    open_periods = [p for p in periods if is_open(p)]
+    open_periods = [p for p in periods if is_open(p, kind)]
     if not open_periods:
         raise Conflict("occurred_at", f"考评期 {first.id} 已结束或已关闭,不能再记录;更正请走申诉程序")
     for period in open_periods:
         targets.append({"subject_id": subject_id, "period": period.id, "rule_id": rule_id})
-        if rule.rolls_up_to and parent_then is not None:
+        if rule.rolls_up_to and parent_then is not None and is_open(period, rulebook_for(period).kind_of_rule(rule.rolls_up_to)):
             targets.append({"subject_id": parent_then, "period": period.id, "rule_id": rule.rolls_up_to})
     return targets

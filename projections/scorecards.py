@@ -21,9 +21,10 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from domain.facts import Facts, apply, changes_of, facts_from_json, facts_to_json
+from domain.nominations import Nomination
 from domain.periods import in_service, parse_period
 from domain.rulebook import RulebookLibrary
-from domain.scoring import Scorecard, score, score_halls
+from domain.scoring import Scorecard, rank_standings, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
 from projections.store import Cursor, ReadStore
 
@@ -46,6 +47,7 @@ class Batch:
     hall_periods: set[str] = field(default_factory=set)
     new_halls: bool = False
     events: list[tuple[int, str, int, str, str | None]] = field(default_factory=list)
+    nominations: list[tuple[str, str, str, str, str, int]] = field(default_factory=list)
 
 
 class ScorecardProjection:
@@ -113,6 +115,9 @@ class ScorecardProjection:
                 batch.subjects[subject_id] = row
                 if isinstance(event, Subject.Created) and event.kind == "hall":
                     batch.new_halls = True
+            if isinstance(event, Nomination.Submitted):
+                batch.nominations.append((event.subject_id, event.period, event.kind, str(event.originator_id),
+                                          event.unit, position))
             for subject_id, period, change in changes_of(event):
                 key = (subject_id, period)
                 batch.facts[key] = apply(self._facts(cur, batch, key), change)
@@ -149,6 +154,11 @@ class ScorecardProjection:
                  r["assignments"][0][0] if r["assignments"] else None, json.dumps(r["assignments"]), r["position"])
                 for r in changed_subjects
             ],
+        )
+        cur.executemany(
+            "INSERT INTO {p}rm_nominations (subject_id, period, kind, nomination_id, unit, position)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id, period) DO NOTHING",
+            batch.nominations,
         )
         if batch.new_halls:
             rows = cur.all("SELECT DISTINCT period FROM {p}rm_cards WHERE kind = 'hall'")
@@ -218,23 +228,40 @@ class ScorecardProjection:
             rows = cur.all("SELECT * FROM {p}rm_subjects WHERE kind = ? ORDER BY name, subject_id", [kind])
         return [_subject_from_row(r) for r in rows]
 
-    def subjects_with_cards(self, kind: str, period: str) -> list[tuple[dict, dict]]:
-        """Every subject of a kind taking part in the period, with its live scorecard."""
+    def standings(self, kind: str, period: str) -> tuple[int, list[dict]]:
+        """Every subject of a kind taking part in the period, ranked (rank_standings), with the
+        log position they reflect; read in one snapshot so the two agree."""
         the_period = parse_period(period)
-        with self.store.transaction(commit=False) as cur:
+        with self.store.snapshot() as cur:
+            position = int(cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])["position"])
             rows = cur.all(
-                "SELECT s.*, c.card FROM {p}rm_subjects s LEFT JOIN {p}rm_cards c"
-                " ON c.subject_id = s.subject_id AND c.period = ? WHERE s.kind = ?",
-                [period, kind],
+                "SELECT s.*, c.card, n.nomination_id FROM {p}rm_subjects s"
+                " LEFT JOIN {p}rm_cards c ON c.subject_id = s.subject_id AND c.period = ?"
+                " LEFT JOIN {p}rm_nominations n ON n.subject_id = s.subject_id AND n.period = ?"
+                " WHERE s.kind = ?",
+                [period, period, kind],
             )
-            result = []
+            entries = {}
             for r in rows:
                 subject = _subject_from_row(r)
                 if r["card"]:
-                    result.append((subject, json.loads(r["card"])))
+                    card = json.loads(r["card"])
                 elif in_service(since_of(subject), the_period):
-                    result.append((subject, self._clean_card(cur, subject, period)))
-        return result
+                    card = self._clean_card(cur, subject, period)
+                else:
+                    continue
+                entries[subject["subject_id"]] = (subject, card, r["nomination_id"] is not None)
+        ranked = rank_standings((sid, card["total"], card["vetoed"], subject["name"])
+                                for sid, (subject, card, _) in entries.items())
+        items = []
+        for standing in ranked:
+            subject, card, nominated = entries[standing.subject_id]
+            items.append({
+                "subject_id": standing.subject_id, "name": subject["name"], "unit": subject["unit"],
+                "code": subject["code"], "total": card["total"], "bonus": card["bonus"], "vetoed": card["vetoed"],
+                "veto_reasons": card["veto_reasons"], "rank": standing.rank, "nominated": nominated,
+            })
+        return position, items
 
     def position_at(self, moment: datetime) -> int:
         """The last log position received at or before `moment`."""

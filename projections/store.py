@@ -30,6 +30,13 @@ SCHEMA = [
     " originator_version INTEGER NOT NULL, topic TEXT NOT NULL, recorded_at TEXT)",
     "CREATE INDEX IF NOT EXISTS rm_events_originator ON {p}rm_events (originator_id, originator_version)",
     "CREATE INDEX IF NOT EXISTS rm_events_recorded_at ON {p}rm_events (recorded_at)",
+    # Who is nominated (申报) for which period: the standings' "nominated" column.
+    "CREATE TABLE IF NOT EXISTS {p}rm_nominations (subject_id TEXT NOT NULL, period TEXT NOT NULL,"
+    " kind TEXT NOT NULL, nomination_id TEXT NOT NULL, unit TEXT NOT NULL, position BIGINT NOT NULL,"
+    " PRIMARY KEY (subject_id, period))",
+    # Evidence files by SHA-256 (not a read model: the bytes are kept here, their metadata in events).
+    "CREATE TABLE IF NOT EXISTS {p}evidence_files (sha256 TEXT PRIMARY KEY, content_type TEXT NOT NULL,"
+    " size BIGINT NOT NULL, data {blob} NOT NULL)",
 ]
 
 
@@ -46,12 +53,21 @@ class ReadStore:
         return "postgresql" if self.is_postgres else "sqlite"
 
     def sql(self, statement: str) -> str:
-        statement = statement.replace("{p}", self.prefix)
+        statement = statement.replace("{p}", self.prefix).replace("{blob}", "BYTEA" if self.is_postgres else "BLOB")
         return statement.replace("?", "%s") if self.is_postgres else statement
 
     @contextmanager
     def transaction(self, commit: bool = True) -> Iterator[Cursor]:
         with self.datastore.transaction(commit=commit) as cursor:
+            yield Cursor(self, cursor)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """A read-only transaction that sees one moment of the database for all its reads
+        (SQLite's WAL read transactions do; PostgreSQL needs REPEATABLE READ)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            if self.is_postgres:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield Cursor(self, cursor)
 
     def create_tables(self) -> None:

@@ -12,7 +12,23 @@ from fastapi import FastAPI
 from service.bootstrap import Container, bootstrap
 from service.clock import Clock
 from service.errors import install_error_handlers
-from service.routers import complaints, halls, health, periods, records, rulebooks, subjects, users
+from service.routers import (
+    calendar,
+    complaints,
+    evidence,
+    halls,
+    health,
+    nominations,
+    notice_page,
+    objections,
+    periods,
+    records,
+    rounds,
+    rulebooks,
+    subjects,
+    users,
+)
+from service.scheduler import start_scheduler
 from service.settings import Settings
 
 log = logging.getLogger("evaluation_ledger")
@@ -31,12 +47,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         if container.settings.admin_token:
             log.warning("EVAL_ADMIN_TOKEN is set: a bootstrap office administrator exists; "
                         "use it for first set-up only")
+        # Before the first request: close what fell due while the service was down.
+        container.rounds.tick()
+        scheduler = start_scheduler(container.rounds) if container.settings.scheduler else None
         yield
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         container.close()
 
     app = FastAPI(title="评优台账 Evaluation Ledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
     install_error_handlers(app)
-    for module in (health, rulebooks, users, subjects, records, complaints, halls, periods):
+    for module in (health, rulebooks, users, subjects, records, complaints, halls, periods, rounds, nominations,
+                   evidence, objections, calendar, notice_page):
         app.include_router(module.router)
     return app

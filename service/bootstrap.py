@@ -11,7 +11,9 @@ import psycopg
 
 from service.clock import Clock
 from service.ledger import Ledger
+from service.nominating import Nominations
 from service.persistence import persistence_env, store_kind
+from service.rounds import Rounds
 from service.rulebooks import load_rulebooks
 from service.settings import Settings
 
@@ -21,6 +23,8 @@ class Container:
     settings: Settings
     clock: Clock
     ledger: Ledger
+    rounds: Rounds
+    nominations: Nominations
 
     @property
     def store(self) -> str:
@@ -51,4 +55,6 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
                     future_tolerance=timedelta(minutes=settings.future_tolerance_minutes))
     ledger.projection.create_tables()
     ledger.projection.catch_up()
-    return Container(settings=settings, clock=clock, ledger=ledger)
+    rounds = Rounds(ledger)
+    return Container(settings=settings, clock=clock, ledger=ledger, rounds=rounds,
+                     nominations=Nominations(ledger, rounds))

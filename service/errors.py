@@ -11,11 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from domain.errors import Conflict, Invalid, NotFound, Refused
+from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 
 log = logging.getLogger(__name__)
 
-STATUS = {Invalid: 422, NotFound: 404, Conflict: 409}
+STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
 
 MESSAGES = {
     "missing": "必填项,不能缺少",

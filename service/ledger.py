@@ -19,13 +19,16 @@ from domain.accounts import ROLES, ApiToken, User, token_digest
 from domain.attendance import resolve_attendance
 from domain.complaints import Complaint
 from domain.errors import Conflict, Invalid, NotFound
+from domain.evidence import Evidence
 from domain.figures import FIELDS, HallFigures, normalise_rate
 from domain.idempotency import IdempotencyKey
 from domain.periods import SHANGHAI, Period, local_date, parse_period, period_of, start_of_local_day
 from domain.placement import check_rule, place
 from domain.records import SOURCES, Record
+from domain.round import Round
 from domain.rulebook import Rulebook, RulebookLibrary
 from domain.subjects import KIND_NAMES, PARENT_KIND, Subject
+from projections.evidence import EvidenceFiles
 from projections.scorecards import ScorecardProjection
 from service.clock import Clock
 
@@ -56,6 +59,8 @@ class Ledger(Application):
         self.rulebooks = rulebooks
         self.future_tolerance = future_tolerance
         self.projection = ScorecardProjection(self.recorder, self.mapper, rulebooks)
+        self.evidence_files = EvidenceFiles(self.projection.store)
+        self._closed: set[tuple[str, str]] = set()
 
     # --- shared steps ----------------------------------------------------------------------
 
@@ -65,10 +70,16 @@ class Ledger(Application):
     def rulebook_for(self, period: Period) -> Rulebook:
         return self.rulebooks.in_force_on(period.first_day)
 
-    def is_open(self, period: Period) -> bool:
-        """A period takes writes until its end (24:00 local of its last day) has passed.
-        The workflow adds closing by hand; this is the part that holds without it."""
-        return period.ends > self.now()
+    def is_open(self, period: Period, kind: str) -> bool:
+        """A period takes writes of a kind until its end (24:00 local of its last day) has
+        passed and while its round of that kind has not been closed (by the scheduler or by
+        hand). Closing is for good, so a closed round is remembered."""
+        if period.ends <= self.now() or (kind, period.id) in self._closed:
+            return False
+        if self.find(Round, Round.create_id(kind=kind, period=period.id)) is not None:
+            self._closed.add((kind, period.id))
+            return False
+        return True
 
     def get(self, cls: type[A], aggregate_id: str, field: str) -> A:
         what = {Subject: "对象", Record: "记录", Complaint: "投诉"}.get(cls, "对象")
@@ -87,11 +98,20 @@ class Ledger(Application):
             return None
         return aggregate if isinstance(aggregate, cls) else None
 
+    def check_evidence(self, evidence_ids: list[str]) -> None:
+        for evidence_id in evidence_ids:
+            try:
+                found = self.find(Evidence, UUID(evidence_id))
+            except ValueError:
+                found = None
+            if found is None:
+                raise Invalid("evidence", f"证据 {evidence_id} 不存在,请先通过 /api/evidence 上传")
+
     def check_not_future(self, moment: datetime, field: str) -> None:
         if moment > self.now() + self.future_tolerance:
             raise Invalid(field, "发生时间晚于当前时间,不能记录尚未发生的事")
 
-    def _write(self, resource: str, idempotency: Idempotency | None,
+    def write(self, resource: str, idempotency: Idempotency | None,
                build: Callable[[], tuple[str, list[Aggregate]]]) -> Saved:
         """Runs `build` (checks, then the aggregates to save) and saves all at once."""
         if idempotency is not None:
@@ -142,7 +162,7 @@ class Ledger(Application):
                               unit=unit, actor=actor, recorded_at=now)
             return str(user.id), [user, issued]
 
-        return self._write("user", idempotency, build)
+        return self.write("user", idempotency, build)
 
     def token_holder(self, token: str) -> ApiToken | None:
         return self.find(ApiToken, ApiToken.create_id(digest=token_digest(token)))
@@ -176,7 +196,7 @@ class Ledger(Application):
                               actor=actor, recorded_at=self.now())
             return str(subject.id), [subject]
 
-        return self._write("subject", idempotency, build)
+        return self.write("subject", idempotency, build)
 
     def reassign(self, actor: str, subject_id: str, parent_id: str, effective_at: datetime,
                  idempotency: Idempotency | None = None) -> Saved:
@@ -186,7 +206,7 @@ class Ledger(Application):
             subject.reassign(parent_id=str(parent_id), effective_at=effective_at, actor=actor, recorded_at=self.now())
             return str(subject.id), [subject]
 
-        return self._write("subject", idempotency, build)
+        return self.write("subject", idempotency, build)
 
     # --- records ------------------------------------------------------------------------------
 
@@ -200,6 +220,7 @@ class Ledger(Application):
             self.check_not_future(occurred_at, "occurred_at")
             day = local_date(occurred_at)
             check_rule(self.rulebook_for(period_of("year", day)), subject.kind, rule_id, quantity, points)
+            self.check_evidence(evidence or [])
             counts_in = place(self.rulebook_for, subject.kind, str(subject.id), rule_id, occurred_at,
                               subject.parent_at(occurred_at) if subject.kind == "worker" else None, self.is_open)
             record = Record(
@@ -209,7 +230,7 @@ class Ledger(Application):
             )
             return str(record.id), [record]
 
-        return self._write("record", idempotency, build)
+        return self.write("record", idempotency, build)
 
     def retract(self, actor: str, record_id: str, reason: str, idempotency: Idempotency | None = None) -> Saved:
         def build() -> tuple[str, list[Aggregate]]:
@@ -218,11 +239,12 @@ class Ledger(Application):
             record.retract(reason=reason, actor=actor, recorded_at=self.now())
             return str(record.id), [record]
 
-        return self._write("record", idempotency, build)
+        return self.write("record", idempotency, build)
 
     def _check_still_open(self, counts_in: list[dict]) -> None:
         for target in counts_in:
-            if not self.is_open(parse_period(target["period"])):
+            period = parse_period(target["period"])
+            if not self.is_open(period, self.rulebook_for(period).kind_of_rule(target["rule_id"])):
                 raise Conflict("record_id", f"考评期 {target['period']} 已结束或已关闭,更正请走申诉程序")
 
     def attendance(self, actor: str, worker_id: str, day: date, kind: str, minutes: int | None,
@@ -238,7 +260,7 @@ class Ledger(Application):
             rulebook = self.rulebook_for(period)
             rule_id = resolve_attendance(rulebook.settings, kind, minutes, excused)
             if rule_id is None:
-                if not self.is_open(period):
+                if not self.is_open(period, "worker"):
                     raise Conflict("date", f"考评期 {period.id} 已结束或已关闭,不能再记录")
                 counts_in: list[dict] = []
             else:
@@ -252,7 +274,7 @@ class Ledger(Application):
             )
             return str(record.id), [record]
 
-        return self._write("record", idempotency, build)
+        return self.write("record", idempotency, build)
 
     # --- complaints ---------------------------------------------------------------------------
 
@@ -266,7 +288,7 @@ class Ledger(Application):
             rule_id = rulebook.settings.complaint_rules.get(subject.kind)
             if rule_id is None:
                 period = period_of("year", day)
-                if not self.is_open(period):
+                if not self.is_open(period, subject.kind):
                     raise Conflict("received_at", f"考评期 {period.id} 已结束或已关闭,不能再记录")
                 counts_in: list[dict] = []
             else:
@@ -278,7 +300,7 @@ class Ledger(Application):
                                   counts_in=counts_in)
             return str(complaint.id), [complaint]
 
-        return self._write("complaint", idempotency, build)
+        return self.write("complaint", idempotency, build)
 
     def verdict(self, actor: str, complaint_id: str, substantiated: bool, note: str,
                 idempotency: Idempotency | None = None) -> Saved:
@@ -287,7 +309,7 @@ class Ledger(Application):
             complaint.judge(substantiated=substantiated, note=note, actor=actor, recorded_at=self.now())
             return str(complaint.id), [complaint]
 
-        return self._write("complaint", idempotency, build)
+        return self.write("complaint", idempotency, build)
 
     # --- hall figures ---------------------------------------------------------------------------
 
@@ -298,7 +320,7 @@ class Ledger(Application):
             if hall.kind != "hall":
                 raise Invalid("hall_id", f"{hall_id} 是{KIND_NAMES[hall.kind]},只有大厅报送年度数据")
             period = Period(year, None)
-            if not self.is_open(period):
+            if not self.is_open(period, "hall"):
                 raise Conflict("year", f"考评期 {period.id} 已结束或已关闭,不能再报送")
             if period.starts > self.now() + self.future_tolerance:
                 raise Invalid("year", f"{year} 年度尚未开始")
@@ -309,7 +331,7 @@ class Ledger(Application):
             aggregate.report(hall_id=str(hall.id), year=year, figures=reported, actor=actor, recorded_at=self.now())
             return str(aggregate.id), [aggregate]
 
-        return self._write("figures", idempotency, build)
+        return self.write("figures", idempotency, build)
 
     @staticmethod
     def _check_figures(rulebook: Rulebook, figures: dict[str, Any]) -> dict[str, Any]:

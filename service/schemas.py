@@ -80,3 +80,61 @@ class FiguresCreate(Body):
     wrong_elements: Annotated[int, Field(ge=0)] | None = None
     systems_missing: list[str] | None = None
     satisfaction_rate: Decimal | None = None
+
+
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+class WorkerDetails(Body):
+    """附件4: 姓名, 性别, 出生年月, 政治面貌, 工作单位及服务岗位, 参加工作时间."""
+
+    name: Text
+    gender: Literal["男", "女"]
+    birth_month: Month
+    political_status: Text
+    unit_and_post: Text
+    work_start: Month
+
+
+class UnitDetails(Body):
+    """附件5/6: 窗口(大厅)名称, 负责人姓名, 人数, 负责人职务, 联系电话."""
+
+    name: Text
+    head: Text
+    head_post: Text
+    head_count: Annotated[int, Field(ge=1, le=10000)]
+    phone: Annotated[str, Field(min_length=3, max_length=30, pattern=r"^[0-9+\- ()]+$")]
+
+
+class NominationCreate(Body):
+    subject_id: Id
+    period: Annotated[str, Field(min_length=4, max_length=6)]
+    details: dict
+    self_scores: dict[str, Decimal]
+    deeds: Annotated[str, Field(max_length=5000)]
+    photos: list[Id]
+    contact: Text | None = None
+    bonus_note: LongText | None = None
+
+
+class TieDecisionCreate(Body):
+    chosen: list[Id]
+    note: LongText = ""
+
+
+class ObjectionCreate(Body):
+    period: Annotated[str, Field(min_length=4, max_length=6)]
+    kind: Literal["worker", "window", "hall"]
+    subject_id: Id
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    contact: Text | None = None
+
+
+class RulingCreate(Body):
+    upheld: bool
+    note: LongText = ""
+
+
+class CalendarDay(Body):
+    kind: Literal["holiday", "workday"]
+    name: Text

@@ -5,13 +5,13 @@ subjects; auditors and unit administrators only read (unit scoping comes with ac
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.bootstrap import Container
+from service.principal import Principal
 
 READ = ("inspector", "unit_admin", "office_admin", "auditor")
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -24,17 +24,14 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "file_complaint": ("inspector", "office_admin"),
     "judge_complaint": ("office_admin",),
     "report_figures": ("office_admin",),
+    "nominate": ("unit_admin", "office_admin"),
+    "upload_evidence": ("inspector", "unit_admin", "office_admin"),
+    "run_round": ("office_admin",),
+    "rule_objection": ("office_admin",),
+    "edit_calendar": ("office_admin",),
 }
 
 bearer = HTTPBearer(auto_error=False, description="API token: Authorization: Bearer <token>")
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: str
-    username: str
-    role: str
-    unit: str | None
 
 
 def container(request: Request) -> Container:

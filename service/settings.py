@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     future_tolerance_minutes: int = 10
     # Connections per process on PostgreSQL (the library's default pools are large).
     pool_size: int = 4
+    # Who signs the public notice and where objections may also be phoned in.
+    county: str = "三江侗族自治县"
+    office_name: str = "三江侗族自治县政务服务监督管理办公室"
+    office_phone: str = "8627972"
+    # The scheduler that closes periods and finalises notices (off only for tools and tests).
+    scheduler: bool = True
 
     def clock_start(self) -> datetime | None:
         return self.now

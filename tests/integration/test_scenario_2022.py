@@ -119,6 +119,9 @@ def test_a_2022_round_matches_the_hand_worked_totals(client, clock):
     api.record(hb, "A3.1.1", "2022-09-01T10:00:00+08:00")
     api.record(ha, "A3.7.1", "2022-10-01T10:00:00+08:00", source="other")
 
+    # The scheduler's job (every minute in a running service) closes 2022H1, freezing the standings.
+    assert client.app.state.container.rounds.tick() == ["close worker 2022H1", "close window 2022H1"]
+
     # --- workers, 2022H1 ---
     card = api.card(zhang, "2022H1")
     assert sections(card) == {"A1.1": 0, "A1.2": 23, "A1.3": 25, "A1.4": 25}
@@ -141,6 +144,8 @@ def test_a_2022_round_matches_the_hand_worked_totals(client, clock):
         ("赵六", 97, 1, False), ("张三", 78, 2, False), ("王五", 100, None, True), ("李四", 83, None, True),
     ]
     assert standings["status"] == "closed"
+    frozen = api.get("/api/periods/2022H1", kind="worker")
+    assert frozen["status"] == "closed" and frozen["frozen_position"] <= standings["as_of_position"]
 
     # --- windows, 2022H1 ---
     card = api.card(w1, "2022H1")

@@ -22,7 +22,7 @@ def rulebook_for(_period):
     return rulebook_2022()
 
 
-def everything_open(_period):
+def everything_open(_period, _kind):
     return True
 
 
@@ -31,6 +31,14 @@ def test_worker_vetoes_A1_5_1_to_6_also_count_on_the_window_then(veto):
     targets = place(rulebook_for, "worker", "w", veto, at("2022-03-01T10:00:00+08:00"), "win", everything_open)
     assert targets == [{"subject_id": "w", "period": "2022H1", "rule_id": veto},
                        {"subject_id": "win", "period": "2022H1", "rule_id": "A2.6." + veto[-1]}]
+
+
+def test_a_roll_up_onto_a_window_whose_round_is_closed_is_left_out():
+    def windows_closed(_period, kind):
+        return kind != "window"
+
+    targets = place(rulebook_for, "worker", "w", "A1.5.3", at("2022-03-01T10:00:00+08:00"), "win", windows_closed)
+    assert [t["subject_id"] for t in targets] == ["w"]
 
 
 def test_A1_5_7_and_deductions_do_not_roll_up():
@@ -47,7 +55,7 @@ def test_the_window_of_a_roll_up_is_the_one_served_at_when_it_happened():
 
 
 def test_A3_6_1_look_back_counts_only_in_the_open_period_when_the_first_is_closed():
-    def open_after_2021(period):
+    def open_after_2021(period, _kind):
         return period.year >= 2022
 
     targets = place(rulebook_for, "hall", "h", "A3.6.1", at("2021-11-10T10:00:00+08:00"), None, open_after_2021)
@@ -56,7 +64,7 @@ def test_A3_6_1_look_back_counts_only_in_the_open_period_when_the_first_is_close
 
 def test_a_record_into_a_closed_period_is_refused_naming_it():
     with pytest.raises(Conflict) as refused:
-        place(rulebook_for, "worker", "w", "A1.1.2", at("2022-03-01T10:00:00+08:00"), None, lambda p: False)
+        place(rulebook_for, "worker", "w", "A1.1.2", at("2022-03-01T10:00:00+08:00"), None, lambda p, k: False)
     assert "2022H1" in refused.value.message
 
 
