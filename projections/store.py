@@ -70,6 +70,18 @@ class ReadStore:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield Cursor(self, cursor)
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Whether this process holds the named lock for the duration of the block. On
+        PostgreSQL, a transaction-scoped advisory lock: several service processes run the same
+        job, one acts. SQLite serves one machine and its writes are serialised anyway."""
+        if not self.is_postgres:
+            yield True
+            return
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s)) AS mine", (name,))
+            yield bool(cursor.fetchone()["mine"])
+
     def create_tables(self) -> None:
         with self.transaction() as cur:
             for statement in SCHEMA:

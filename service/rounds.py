@@ -193,6 +193,10 @@ class Rounds:
     def tick(self) -> list[str]:
         """Closes every period whose end has passed and finalises every notice that has run
         with its objections ruled. Returns what it did (empty when there was nothing to do)."""
+        with self.ledger.projection.store.exclusive("evaluation-round-tick") as mine:
+            return self._tick() if mine else []
+
+    def _tick(self) -> list[str]:
         done = []
         now = self.ledger.now()
         for kind in KINDS:

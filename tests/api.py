@@ -10,13 +10,16 @@ from tests.conftest import ADMIN
 
 
 class Api:
-    def __init__(self, client, clock: SettableClock, headers: dict[str, str] | None = None):
+    """`clock` is the test's settable clock, or None when the service runs its own clock."""
+
+    def __init__(self, client, clock: SettableClock | None, headers: dict[str, str] | None = None):
         self.client = client
         self.clock = clock
         self.headers = headers or ADMIN
 
     def post(self, path: str, body: dict[str, Any], expect: int = 201, **headers: str) -> dict[str, Any]:
-        self.clock.advance(minutes=1)
+        if self.clock is not None:
+            self.clock.advance(minutes=1)
         response = self.client.post(path, json=body, headers={**self.headers, **headers})
         assert response.status_code == expect, response.text
         return response.json()
@@ -41,3 +44,28 @@ class Api:
 
     def log_end(self) -> int:
         return self.get("/api/health")["log_position"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+WORKER_DETAILS = {"name": "张三", "gender": "男", "birth_month": "1988-05", "political_status": "中共党员",
+                  "unit_and_post": "县人社局 社保窗口", "work_start": "2010-07"}
+UNIT_DETAILS = {"name": "社保窗口", "head": "李明", "head_post": "窗口负责人", "head_count": 6, "phone": "0772-8627972"}
+SELF_SCORES = {  # 自评分 per section, each within its maximum
+    "worker": {"A1.1": 23, "A1.2": 23, "A1.3": 22, "A1.4": 22},
+    "window": {"A2.1": 18, "A2.2": 18, "A2.3": 18, "A2.4": 18, "A2.5": 18},
+    "hall": {"A3.1": 18, "A3.2": 27, "A3.3": 18, "A3.4": 9, "A3.5": 18},
+}
+
+
+def upload(api: Api, data: bytes = PNG, name: str = "photo.png", expect: int = 201) -> dict:
+    response = api.client.post("/api/evidence", files={"file": (name, data, "application/octet-stream")},
+                               headers=api.headers)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def nomination(subject_id: str, period_id: str, kind: str, photo_ids: list[str], **change) -> dict:
+    return {"subject_id": subject_id, "period": period_id,
+            "details": WORKER_DETAILS if kind == "worker" else UNIT_DETAILS,
+            "self_scores": SELF_SCORES[kind], "deeds": "服务热情周到,群众满意。",
+            "photos": photo_ids, **change}
