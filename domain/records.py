@@ -51,6 +51,7 @@ class Record(Aggregate):
         self.counts_in = counts_in
         self.attendance = attendance
         self.retraction: dict | None = None
+        self.open_dispute: str | None = None
 
     @property
     def effective(self) -> bool:
@@ -64,3 +65,11 @@ class Record(Aggregate):
     @event("Retracted")
     def _retracted(self, reason: str, actor: str, recorded_at: datetime, counts_in: list[dict]) -> None:
         self.retraction = {"reason": reason, "actor": actor, "recorded_at": recorded_at}
+
+    @event("Disputed")
+    def disputed(self, dispute_id: str, grounds: str, actor: str, recorded_at: datetime) -> None:
+        self.open_dispute = dispute_id
+
+    @event("DisputeRuled")
+    def dispute_ruled(self, dispute_id: str, upheld: bool, note: str, actor: str, recorded_at: datetime) -> None:
+        self.open_dispute = None

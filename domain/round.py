@@ -40,15 +40,17 @@ class Round(Aggregate):
         self.notice: dict | None = None
         self.objections: dict[str, bool | None] = {}  # objection id → upheld (None: not ruled yet)
         self.final: dict | None = None
+        self.revisions: list[dict] = []
 
     @event("TieDecided")
     def decide_tie(self, chosen: list[str], note: str, actor: str, recorded_at: datetime) -> None:
         self.tie_decision = {"chosen": chosen, "note": note, "actor": actor, "recorded_at": recorded_at}
 
     @event("NoticePublished")
-    def publish(self, listed: list[dict], starts: datetime, ends: datetime, actor: str, recorded_at: datetime) -> None:
+    def publish(self, listed: list[dict], starts: datetime, ends: datetime, chain_head: dict, actor: str,
+                recorded_at: datetime) -> None:
         self.status = "notice"
-        self.notice = {"listed": listed, "starts": starts, "ends": ends, "actor": actor}
+        self.notice = {"listed": listed, "starts": starts, "ends": ends, "actor": actor, "chain_head": chain_head}
 
     @event("ObjectionLodged")
     def objection_lodged(self, objection_id: str, subject_id: str) -> None:
@@ -59,15 +61,45 @@ class Round(Aggregate):
         self.objections[objection_id] = upheld
 
     @event("Finalised")
-    def finalise(self, final_list: list[dict], removed: list[dict], actor: str, recorded_at: datetime) -> None:
+    def finalise(self, final_list: list[dict], removed: list[dict], chain_head: dict, actor: str,
+                 recorded_at: datetime) -> None:
         self.status = "final"
-        self.final = {"list": final_list, "removed": removed, "actor": actor, "at": recorded_at}
+        self.final = {"list": final_list, "removed": removed, "actor": actor, "at": recorded_at,
+                      "chain_head": chain_head}
+
+    @event("Revised")
+    def revise(self, number: int, cause: dict, changes: list[dict], standings: list[dict], position: int,
+               after_final: bool, actor: str, recorded_at: datetime) -> None:
+        """A change of the frozen standings after close (a dispute upheld, a late complaint
+        verdict): never silent, numbered, with every subject's old and new total and rank.
+        After the final list it is flagged for the leading group, and the list stays as it is."""
+        self.standings = standings
+        self.revisions.append({"number": number, "cause": cause, "changes": changes, "position": position,
+                               "after_final": after_final, "actor": actor, "recorded_at": recorded_at})
 
     def proposal(self, quota: int) -> Proposal:
         return propose(self.standings, quota, self.tie_decision["chosen"] if self.tie_decision else None)
 
     def unruled_objections(self) -> list[str]:
         return [o for o, upheld in self.objections.items() if upheld is None]
+
+
+def standings_changes(old: list[dict], new: list[dict]) -> list[dict]:
+    """Every subject whose total, veto or rank differs between two standings."""
+    before = {s["subject_id"]: s for s in old}
+    after = {s["subject_id"]: s for s in new}
+    changes = []
+    for subject_id in list(before) + [s for s in after if s not in before]:
+        b, a = before.get(subject_id), after.get(subject_id)
+        key = ("total", "vetoed", "rank")
+        if b is None or a is None or any(b[k] != a[k] for k in key):
+            changes.append({
+                "subject_id": subject_id, "name": (a or b)["name"],
+                "old_total": b and b["total"], "new_total": a and a["total"],
+                "old_rank": b and b["rank"], "new_rank": a and a["rank"],
+                "old_vetoed": b and b["vetoed"], "new_vetoed": a and a["vetoed"],
+            })
+    return changes
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
-"""The audit replay: a scorecard as the history stood at a log position, recomputed from the
+"""The audit replay: scorecards as the history stood at a log position, recomputed from the
 events themselves through the same fold (`domain.facts`) and the same scoring function as the
-live read model. It reads the log in pages and never keeps more than one period's facts."""
+live read model. It reads the log in pages (only the events that can change a scorecard)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from eventsourcing.utils import get_topic
@@ -16,7 +19,6 @@ from domain.rulebook import RulebookLibrary
 from domain.scoring import Scorecard, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
 
-# Only these events can change a scorecard; the replay does not decode the others.
 SCORING_TOPICS = [
     get_topic(cls)
     for cls in (
@@ -26,19 +28,18 @@ SCORING_TOPICS = [
 ]
 
 
-def replay_scorecard(
-    recorder: ApplicationRecorder,
-    mapper: Mapper,
-    rulebooks: RulebookLibrary,
-    subject_id: str,
-    period: str,
-    position: int,
-    page_size: int = 500,
-) -> Scorecard | None:
-    """The scorecard of `subject_id` for `period` after the events up to `position`, or None
-    if the subject did not exist yet."""
-    subjects: dict[str, dict] = {}
-    facts: dict[str, Facts] = {}
+@dataclass
+class Folded:
+    """Subjects and the facts of the (subject, period) pairs asked for, at a position."""
+
+    subjects: dict[str, dict] = field(default_factory=dict)
+    facts: dict[tuple[str, str], Facts] = field(default_factory=dict)
+
+
+def fold_log(recorder: ApplicationRecorder, mapper: Mapper, position: int,
+             wanted: Callable[[str, str, dict[str, dict]], bool], page_size: int = 500,
+             on_page: Callable[[int], None] | None = None) -> Folded:
+    folded = Folded()
     start = 0
     while start < position:
         page = recorder.select_notifications(
@@ -50,21 +51,58 @@ def replay_scorecard(
             event = mapper.to_domain_event(notification)
             if isinstance(event, Subject.Created | Subject.Reassigned):
                 key = str(event.originator_id)
-                subjects[key] = subject_row(subjects.get(key), event)  # type: ignore[assignment]
-            for target, target_period, change in changes_of(event):
-                if target_period == period and (target == subject_id or subjects[target]["kind"] == "hall"):
-                    facts[target] = apply(facts.get(target, Facts()), change)
+                folded.subjects[key] = subject_row(folded.subjects.get(key), event)  # type: ignore[assignment]
+            for subject_id, period, change in changes_of(event):
+                if wanted(subject_id, period, folded.subjects):
+                    folded.facts[(subject_id, period)] = apply(folded.facts.get((subject_id, period), Facts()), change)
         start = page[-1].id
-    subject = subjects.get(subject_id)
+        if on_page is not None:
+            on_page(start)
+    return folded
+
+
+def hall_cards(folded: Folded, rulebooks: RulebookLibrary, period: str, include: str | None = None) -> dict[str, Scorecard]:
+    the_period = parse_period(period)
+    halls = {
+        hall_id: folded.facts.get((hall_id, period), Facts())
+        for hall_id, row in folded.subjects.items()
+        if row["kind"] == "hall" and (hall_id == include or in_service(since_of(row), the_period))
+    }
+    return score_halls(rulebooks.in_force_on(the_period.first_day), period, halls)
+
+
+def replay_scorecard(recorder: ApplicationRecorder, mapper: Mapper, rulebooks: RulebookLibrary, subject_id: str,
+                     period: str, position: int, page_size: int = 500) -> Scorecard | None:
+    """One subject's scorecard for a period after the events up to `position`, or None if the
+    subject did not exist yet."""
+
+    def wanted(target: str, target_period: str, subjects: dict[str, dict]) -> bool:
+        return target_period == period and (target == subject_id or subjects[target]["kind"] == "hall")
+
+    folded = fold_log(recorder, mapper, position, wanted, page_size)
+    subject = folded.subjects.get(subject_id)
     if subject is None:
         return None
-    the_period = parse_period(period)
-    rulebook = rulebooks.in_force_on(the_period.first_day)
-    if subject["kind"] != "hall":
-        return score(rulebook, subject["kind"], subject_id, period, facts.get(subject_id, Facts()))
-    halls = {
-        hall_id: facts.get(hall_id, Facts())
-        for hall_id, row in subjects.items()
-        if row["kind"] == "hall" and (hall_id == subject_id or in_service(since_of(row), the_period))
-    }
-    return score_halls(rulebook, period, halls)[subject_id]
+    if subject["kind"] == "hall":
+        return hall_cards(folded, rulebooks, period, include=subject_id)[subject_id]
+    rulebook = rulebooks.in_force_on(parse_period(period).first_day)
+    return score(rulebook, subject["kind"], subject_id, period, folded.facts.get((subject_id, period), Facts()))
+
+
+def replay_all(recorder: ApplicationRecorder, mapper: Mapper, rulebooks: RulebookLibrary, position: int,
+               on_page: Callable[[int], None] | None = None) -> tuple[Folded, dict[tuple[str, str], Scorecard]]:
+    """Every scorecard the live read model keeps, recomputed in one pass over the log."""
+    folded = fold_log(recorder, mapper, position, lambda *_: True, page_size=1000, on_page=on_page)
+    cards: dict[tuple[str, str], Scorecard] = {}
+    hall_periods = set()
+    for (subject_id, period), facts in folded.facts.items():
+        kind = folded.subjects[subject_id]["kind"]
+        if kind == "hall":
+            hall_periods.add(period)
+        else:
+            rulebook = rulebooks.in_force_on(parse_period(period).first_day)
+            cards[(subject_id, period)] = score(rulebook, kind, subject_id, period, facts)
+    for period in hall_periods:
+        for hall_id, card in hall_cards(folded, rulebooks, period).items():
+            cards[(hall_id, period)] = card
+    return folded, cards

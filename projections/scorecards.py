@@ -13,12 +13,12 @@ A3.2.6 ranking is among all of them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from domain.facts import Facts, apply, changes_of, facts_from_json, facts_to_json
 from domain.nominations import Nomination
@@ -26,6 +26,7 @@ from domain.periods import in_service, parse_period
 from domain.rulebook import RulebookLibrary
 from domain.scoring import Scorecard, rank_standings, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
+from projections import chain
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
@@ -74,22 +75,24 @@ class ScorecardProjection:
     def log_end(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def catch_up(self, until: int | None = None) -> int:
-        """Applies the log up to `until` (default: its current end); returns the position."""
+    def catch_up(self, until: int | None = None, on_batch: Callable[[int, int], None] | None = None) -> int:
+        """Applies the log up to `until` (default: its current end); returns the position.
+        `on_batch(position, target)` is told after each committed batch (progress bars)."""
         target = self.log_end() if until is None else until
         while True:
             start = self.position()
+            if on_batch is not None:
+                on_batch(start, target)
             if start >= target:
                 return start
             notifications = self.recorder.select_notifications(
                 start=start, limit=self.batch_size, stop=target, inclusive_of_start=False
             )
-            events = [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in notifications]
             # A short page means everything up to the target has been read (ids may have gaps).
-            end = events[-1][0] if len(events) == self.batch_size else target
-            self._apply_from(start, end, events)
+            end = notifications[-1].id if len(notifications) == self.batch_size else target
+            self._apply_from(start, end, notifications)
 
-    def _apply_from(self, start: int, end: int, events: list[tuple[int, str, Any]]) -> None:
+    def _apply_from(self, start: int, end: int, notifications: list[Notification]) -> None:
         """Applies `events` and moves the position from `start` to `end` in one transaction,
         unless another process has moved it meanwhile (then the caller reads again)."""
         with self.store.transaction() as cur:
@@ -98,7 +101,8 @@ class ScorecardProjection:
             row = cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])
             if int(row["position"]) != start:
                 return
-            self._apply(cur, events)
+            self._apply(cur, [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in notifications])
+            chain.extend(cur, notifications)
             cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [end, NAME])
 
     def _apply(self, cur: Cursor, events: list[tuple[int, str, Any]]) -> None:
@@ -262,6 +266,13 @@ class ScorecardProjection:
                 "veto_reasons": card["veto_reasons"], "rank": standing.rank, "nominated": nominated,
             })
         return position, items
+
+    def chain_head(self) -> dict:
+        """The hash chain's head after catching up: what notices and final lists publish."""
+        self.catch_up()
+        with self.store.transaction(commit=False) as cur:
+            position, link = chain.head(cur)
+        return {"position": position, "link": link}
 
     def position_at(self, moment: datetime) -> int:
         """The last log position received at or before `moment`."""

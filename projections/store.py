@@ -37,7 +37,12 @@ SCHEMA = [
     # Evidence files by SHA-256 (not a read model: the bytes are kept here, their metadata in events).
     "CREATE TABLE IF NOT EXISTS {p}evidence_files (sha256 TEXT PRIMARY KEY, content_type TEXT NOT NULL,"
     " size BIGINT NOT NULL, data {blob} NOT NULL)",
+    # The hash chain over the log (projections/chain.py): tamper evidence, not a read model.
+    "CREATE TABLE IF NOT EXISTS {p}ledger_chain (position BIGINT PRIMARY KEY, link TEXT NOT NULL)",
 ]
+
+
+READ_MODEL_TABLES = ("rm_tracking", "rm_subjects", "rm_cards", "rm_events", "rm_nominations")
 
 
 class ReadStore:
@@ -86,6 +91,12 @@ class ReadStore:
         with self.transaction() as cur:
             for statement in SCHEMA:
                 cur.execute(statement)
+
+    def drop_read_model(self) -> None:
+        """Drops the tables a rebuild recreates from the log (never the chain or evidence files)."""
+        with self.transaction() as cur:
+            for table in READ_MODEL_TABLES:
+                cur.execute(f"DROP TABLE IF EXISTS {{p}}{table}")
 
 
 class Cursor:

@@ -15,6 +15,7 @@ from service.errors import install_error_handlers
 from service.routers import (
     calendar,
     complaints,
+    disputes,
     evidence,
     halls,
     health,
@@ -59,6 +60,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     app.state.container = container
     install_error_handlers(app)
     for module in (health, rulebooks, users, subjects, records, complaints, halls, periods, rounds, nominations,
-                   evidence, objections, calendar, notice_page):
+                   evidence, objections, calendar, disputes, notice_page):
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from datetime import timedelta
 import psycopg
 
 from service.clock import Clock
+from service.disputes import Disputes
 from service.ledger import Ledger
 from service.nominating import Nominations
 from service.persistence import persistence_env, store_kind
@@ -25,6 +26,7 @@ class Container:
     ledger: Ledger
     rounds: Rounds
     nominations: Nominations
+    disputes: Disputes
 
     @property
     def store(self) -> str:
@@ -46,7 +48,8 @@ def _ensure_schema(env: dict[str, str]) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Container:
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True) -> Container:
+    """`catch_up=False` leaves the read model as it is (evalctl rebuild drops it first)."""
     settings = settings or Settings()
     clock = clock or Clock(settings.clock_start())
     env = persistence_env(settings.database_url, settings.pool_size)
@@ -54,7 +57,8 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> C
     ledger = Ledger(env=env, clock=clock, rulebooks=load_rulebooks(),
                     future_tolerance=timedelta(minutes=settings.future_tolerance_minutes))
     ledger.projection.create_tables()
-    ledger.projection.catch_up()
+    if catch_up:
+        ledger.projection.catch_up()
     rounds = Rounds(ledger)
     return Container(settings=settings, clock=clock, ledger=ledger, rounds=rounds,
-                     nominations=Nominations(ledger, rounds))
+                     nominations=Nominations(ledger, rounds), disputes=Disputes(ledger, rounds))

@@ -3,27 +3,146 @@ the service. Each command exits non-zero with a one-line reason on failure."""
 
 from __future__ import annotations
 
-import typer
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
 
-from service.bootstrap import bootstrap
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from domain.errors import Refused
+from domain.periods import check_period_kind, parse_period
+from domain.subjects import Subject
+from projections import chain
+from projections.replay import replay_scorecard
+from projections.verify import verify as verify_read_model
+from service.bootstrap import Container, bootstrap
 from service.demo import load_demo
 
-app = typer.Typer(help="评优台账 Evaluation Ledger command line", no_args_is_help=True)
+app = typer.Typer(help="评优台账 Evaluation Ledger command line", no_args_is_help=True, add_completion=False)
+console = Console(soft_wrap=True)
+err = Console(stderr=True)
 
 
-@app.callback()
-def _root() -> None:
-    """Commands working on the configured store."""
+@contextmanager
+def opened(catch_up: bool = True) -> Iterator[Container]:
+    try:
+        container = bootstrap(catch_up=catch_up)
+    except Exception as exc:  # noqa: BLE001 - one line, not a stack trace
+        fail(f"cannot open the store: {exc}")
+    try:
+        yield container
+    except Refused as refused:
+        fail(f"{refused.field}: {refused.message}")
+    finally:
+        container.close()
+
+
+def fail(reason: str) -> None:
+    err.print(f"evalctl: {reason}", markup=False)
+    raise typer.Exit(1)
+
+
+def progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[rate]}"), console=err, transient=False)
 
 
 @app.command()
 def demo() -> None:
     """Load a small demonstration county into the configured store (once)."""
-    container = bootstrap()
-    try:
-        typer.echo(load_demo(container.ledger))
-    finally:
-        container.close()
+    with opened() as c:
+        console.print(load_demo(c.ledger))
+
+
+@app.command()
+def replay(subject: Annotated[str, typer.Option(help="subject id")],
+           period: Annotated[str, typer.Option(help="2022H1, 2022H2 or 2022")],
+           as_of: Annotated[datetime | None, typer.Option("--as-of", help="a moment, with offset")] = None,
+           position: Annotated[int | None, typer.Option(help="a log position")] = None) -> None:
+    """Print a scorecard as the history stood (default: now), with every entry."""
+    if as_of is not None and position is not None:
+        fail("give --as-of or --position, not both")
+    with opened() as c:
+        found = c.ledger.get(Subject, subject, "subject")
+        check_period_kind(parse_period(period), found.kind)
+        if as_of is not None:
+            if as_of.tzinfo is None:
+                fail("--as-of needs an offset, e.g. 2022-06-01T12:00:00+08:00")
+            position = c.ledger.projection.position_at(as_of)
+        if position is None:
+            position = c.ledger.projection.position()
+        card = replay_scorecard(c.ledger.recorder, c.ledger.mapper, c.ledger.rulebooks, subject, period, position)
+        if card is None:
+            fail(f"subject {subject} did not exist at position {position}")
+        data = card.as_dict()
+        console.print(f"[bold]{found.name}[/] {period} @ position {position}: total {data['total']}, "
+                      f"bonus {data['bonus']}, vetoed {data['vetoed']} {' '.join(data['veto_reasons'])}")
+        sections = Table("section", "title", "max", "deducted", "score")
+        for s in data["sections"]:
+            sections.add_row(s["id"], s["title"], str(s["max"]), str(s["deducted"]), str(s["score"]))
+        console.print(sections)
+        entries = Table("rule", "occurred", "recorded", "delta", "effective", "actor", "note", "record")
+        for e in data["entries"]:
+            entries.add_row(e["rule_id"], e["occurred_at"] or "", e["recorded_at"] or "", str(e["delta"]),
+                            "yes" if e["effective"] else "no", e["actor"], e["note"], e["record_id"] or "")
+        console.print(entries)
+
+
+@app.command()
+def rebuild(batch: Annotated[int, typer.Option(help="events per transaction")] = 1000) -> None:
+    """Recreate the read models from the log, streaming in batches (the hash chain is kept)."""
+    with opened(catch_up=False) as c:
+        projection = c.ledger.projection
+        projection.store.drop_read_model()
+        projection.create_tables()
+        projection.batch_size = batch
+        end = projection.log_end()
+        started = time.perf_counter()
+        with progress() as bar:
+            task = bar.add_task("rebuild", total=end, rate="")
+
+            def show(position: int, _target: int) -> None:
+                elapsed = time.perf_counter() - started
+                bar.update(task, completed=position, rate=f"{position / elapsed:,.0f} events/s" if elapsed else "")
+
+            projection.catch_up(until=end, on_batch=show)
+        elapsed = time.perf_counter() - started
+        console.print(f"rebuilt {end} events in {elapsed:.1f} s ({end / elapsed if elapsed else 0:,.0f} events/s)")
+
+
+@app.command()
+def verify() -> None:
+    """Replay the whole log and compare with the live read models; non-zero on any difference."""
+    with opened() as c:
+        with progress() as bar:
+            task = bar.add_task("verify", total=c.ledger.projection.log_end(), rate="")
+            position, differences = verify_read_model(c.ledger.projection,
+                                                      on_page=lambda p: bar.update(task, completed=p))
+        for difference in differences:
+            console.print(str(difference), markup=False)
+        if differences:
+            fail(f"{len(differences)} difference(s) between the read models and a replay at position {position}")
+        console.print(f"read models equal a replay of the log up to position {position}")
+
+
+@app.command("verify-chain")
+def verify_chain() -> None:
+    """Walk the log and its hash chain; name the first position changed, removed or reordered."""
+    with opened() as c:
+        check = chain.verify(c.ledger.recorder, c.ledger.projection.store)
+        if not check.ok:
+            fail(check.describe())
+        console.print(check.describe())
+
+
+@app.callback()
+def _root() -> None:
+    """Commands working on the configured store."""
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from domain.calendar import WorkCalendar
 from domain.errors import Conflict, Invalid
 from domain.objections import Objection
 from domain.periods import CADENCE_OF_KIND, Period, check_period_kind, parse_period, period_of
-from domain.round import Proposal, Round, check_tie_choice, nomination_deadline, notice_end
+from domain.round import Proposal, Round, check_tie_choice, nomination_deadline, notice_end, standings_changes
 from domain.rulebook import KINDS
 from service.ledger import Idempotency, Ledger, Saved
 
@@ -109,7 +109,8 @@ class Rounds:
             ends = notice_end(now, settings.notice_days, settings.notice_day_kind,
                               calendar.of_kind("holiday") if calendar else set(),
                               calendar.of_kind("workday") if calendar else set())
-            found.publish(listed=proposal.items, starts=now, ends=ends, actor=actor, recorded_at=now)
+            found.publish(listed=proposal.items, starts=now, ends=ends, chain_head=self.ledger.projection.chain_head(),
+                          actor=actor, recorded_at=now)
             return str(found.id), [found]
 
         return self.ledger.write("round", idempotency, build)
@@ -151,7 +152,8 @@ class Rounds:
             final_list = [i for i in found.notice["listed"] if i["subject_id"] not in removed]
             reasons = [{"subject_id": s, "name": next(i["name"] for i in found.notice["listed"] if i["subject_id"] == s),
                         "reason": f"异议成立:{note}"} for s, note in removed.items()]
-            found.finalise(final_list=final_list, removed=reasons, actor=actor, recorded_at=self.ledger.now())
+            found.finalise(final_list=final_list, removed=reasons, chain_head=self.ledger.projection.chain_head(),
+                           actor=actor, recorded_at=self.ledger.now())
             return str(found.id), [found]
 
         return self.ledger.write("round", idempotency, build)
@@ -176,6 +178,24 @@ class Rounds:
                 objection = self.ledger.get(Objection, objection_id, "objection_id")
                 removed[objection.subject_id] = objection.ruling["note"]
         return removed
+
+    def revise(self, actor: str, kind: str, period: Period, cause: dict) -> Saved | None:
+        """Brings a closed round's frozen standings up to the log after a change the rules
+        allow (an upheld dispute, a late complaint verdict): a numbered revision with every
+        subject's old and new total and rank. Nothing to do for an open period."""
+
+        def build() -> tuple[str, list[Aggregate]]:
+            found = self.require_round(kind, period)
+            self.ledger.projection.catch_up()
+            position, items = self.ledger.projection.standings(kind, period.id)
+            found.revise(number=len(found.revisions) + 1, cause=cause, changes=standings_changes(found.standings, items),
+                         standings=items, position=position, after_final=found.status == "final", actor=actor,
+                         recorded_at=self.ledger.now())
+            return str(found.id), [found]
+
+        if self.round(kind, period) is None:
+            return None
+        return self.ledger.write("round", None, build)
 
     # --- the scheduler's job ------------------------------------------------------------------
 
@@ -241,8 +261,12 @@ def round_public(rounds: Rounds, kind: str, period: Period) -> dict:
         body.update({"notice_starts": found.notice["starts"].isoformat(), "notice_ends": found.notice["ends"].isoformat(),
                      "notice_list": found.notice["listed"],
                      "objections": {"open": len(found.unruled_objections()), "total": len(found.objections)}})
+    if found.notice:
+        body["notice_chain_head"] = found.notice["chain_head"]
     if found.final:
         body.update({"final_list": found.final["list"], "removed": found.final["removed"],
-                     "finalised_at": found.final["at"].isoformat()})
+                     "finalised_at": found.final["at"].isoformat(), "chain_head": found.final["chain_head"]})
+    body["revisions"] = [{**r, "recorded_at": r["recorded_at"].isoformat()} for r in found.revisions]
+    body["revised_after_final"] = any(r["after_final"] for r in found.revisions)
     return body
 

@@ -138,3 +138,8 @@ class RulingCreate(Body):
 class CalendarDay(Body):
     kind: Literal["holiday", "workday"]
     name: Text
+
+
+class DisputeCreate(Body):
+    record_id: Id
+    grounds: Annotated[str, Field(min_length=1, max_length=2000)]

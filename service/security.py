@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "run_round": ("office_admin",),
     "rule_objection": ("office_admin",),
     "edit_calendar": ("office_admin",),
+    "file_dispute": ("unit_admin", "office_admin"),
+    "rule_dispute": ("office_admin",),
 }
 
 bearer = HTTPBearer(auto_error=False, description="API token: Authorization: Bearer <token>")

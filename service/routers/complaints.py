@@ -29,5 +29,5 @@ def file_complaint(body: ComplaintCreate, c: Ledgers,
 @router.post("/api/complaints/{complaint_id}/verdict", status_code=201, summary="Substantiate or dismiss")
 def verdict(complaint_id: str, body: VerdictCreate, c: Ledgers,
             who: Annotated[Principal, Depends(allowed("judge_complaint"))], key: Key) -> dict:
-    saved = c.ledger.verdict(who.username, complaint_id, body.substantiated, body.note, idempotency=key)
+    saved = c.disputes.verdict(who.username, complaint_id, body.substantiated, body.note, idempotency=key)
     return _answer(c, saved.id)

@@ -56,7 +56,7 @@ def notice_page(request: Request, period: str,
         "office": settings.office_name, "phone": settings.office_phone,
         "starts": _local(found.notice["starts"]), "ends": _local(found.notice["ends"]),
         "open": c.clock.now() < found.notice["ends"], "published": _local(found.notice["starts"]).split(" ")[0],
-        "chain_head": None,
+        "chain_head": (found.final or found.notice)["chain_head"],
     })
 
 

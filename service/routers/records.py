@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from domain.records import Record
 from service.deps import Key
+from service.history import record_history
 from service.schemas import AttendanceCreate, RecordCreate, RetractionCreate
 from service.security import Ledgers, Principal, Reader, allowed
 from service.views import record_public
@@ -38,6 +39,13 @@ def retract(record_id: str, body: RetractionCreate, c: Ledgers,
 def get_record(record_id: str, c: Ledgers, _: Reader) -> dict:
     c.ledger.projection.catch_up()
     return _answer(c, record_id)
+
+
+@router.get("/api/records/{record_id}/history",
+            summary="Every event about a record: who, when received, occurrence time, evidence hashes")
+def history(record_id: str, c: Ledgers, _: Reader) -> dict:
+    c.ledger.projection.catch_up()
+    return record_history(c.ledger, record_id)
 
 
 @router.post("/api/attendance", status_code=201,

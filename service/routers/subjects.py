@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import AwareDatetime
 
 from domain.errors import Invalid, NotFound
@@ -10,11 +11,13 @@ from domain.periods import check_period_kind, parse_period
 from domain.subjects import Subject
 from projections.replay import replay_scorecard
 from service.deps import Fresh, Key
+from service.dossier import build_dossier
 from service.schemas import AssignmentCreate, SubjectCreate
 from service.security import Ledgers, Principal, Reader, allowed
 from service.views import subject_public
 
 router = APIRouter(tags=["subjects"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Manager = Annotated[Principal, Depends(allowed("manage_subjects"))]
 
 
@@ -43,6 +46,15 @@ def list_subjects(c: Fresh, _: Reader, kind: Literal["hall", "window", "worker"]
 @router.get("/api/subjects/{subject_id}", summary="One subject with its assignments")
 def get_subject(subject_id: str, c: Ledgers, _: Reader) -> dict:
     return subject_public(c.ledger.get(Subject, subject_id, "subject_id"), c.clock.now())
+
+
+@router.get("/api/subjects/{subject_id}/dossier", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "the dispute file as an xlsx workbook"}},
+            summary="The dispute file (申诉卷宗): scorecards now and at close, every entry, the chain head")
+def dossier(subject_id: str, c: Ledgers, _: Reader,
+            period: Annotated[str, Query(description="2022H1, 2022H2 or 2022")]) -> Response:
+    filename, data = build_dossier(c, subject_id, period)
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/api/subjects/{subject_id}/scorecard",
