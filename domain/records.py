@@ -11,15 +11,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict
+from domain.ids import stable_id
 
 SOURCES = ("patrol", "spot_check", "covert_visit", "cctv", "supervision", "platform", "other", "attendance")
 
 
 class Record(Aggregate):
+    @staticmethod
+    def create_id(subject_id: str, attendance: dict | None = None, **_: object) -> UUID:
+        """An attendance exception's natural identity is (worker, date, kind): the same row
+        imported or entered twice is one record. Other records get a random id."""
+        if attendance is not None:
+            return stable_id("attendance", subject_id, attendance["date"], attendance["kind"])
+        return uuid4()
+
     @event("Created")
     def __init__(
         self,

@@ -4,7 +4,7 @@ live read model. It reads the log in pages (only the events that can change a sc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
@@ -18,6 +18,7 @@ from domain.records import Record
 from domain.rulebook import RulebookLibrary
 from domain.scoring import Scorecard, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
+from projections.scorecards import ScorecardProjection
 
 SCORING_TOPICS = [
     get_topic(cls)
@@ -47,18 +48,21 @@ def fold_log(recorder: ApplicationRecorder, mapper: Mapper, position: int,
         )
         if not page:
             break
-        for notification in page:
-            event = mapper.to_domain_event(notification)
-            if isinstance(event, Subject.Created | Subject.Reassigned):
-                key = str(event.originator_id)
-                folded.subjects[key] = subject_row(folded.subjects.get(key), event)  # type: ignore[assignment]
-            for subject_id, period, change in changes_of(event):
-                if wanted(subject_id, period, folded.subjects):
-                    folded.facts[(subject_id, period)] = apply(folded.facts.get((subject_id, period), Facts()), change)
+        fold_events(folded, (mapper.to_domain_event(n) for n in page), wanted)
         start = page[-1].id
         if on_page is not None:
             on_page(start)
     return folded
+
+
+def fold_events(folded: Folded, events: Iterable[object], wanted: Callable[[str, str, dict[str, dict]], bool]) -> None:
+    for event in events:
+        if isinstance(event, Subject.Created | Subject.Reassigned):
+            key = str(event.originator_id)
+            folded.subjects[key] = subject_row(folded.subjects.get(key), event)  # type: ignore[assignment]
+        for subject_id, period, change in changes_of(event):
+            if wanted(subject_id, period, folded.subjects):
+                folded.facts[(subject_id, period)] = apply(folded.facts.get((subject_id, period), Facts()), change)
 
 
 def hall_cards(folded: Folded, rulebooks: RulebookLibrary, period: str, include: str | None = None) -> dict[str, Scorecard]:
@@ -71,15 +75,37 @@ def hall_cards(folded: Folded, rulebooks: RulebookLibrary, period: str, include:
     return score_halls(rulebooks.in_force_on(the_period.first_day), period, halls)
 
 
+def _wanted_for(subject_id: str, period: str) -> Callable[[str, str, dict[str, dict]], bool]:
+    def wanted(target: str, target_period: str, subjects: dict[str, dict]) -> bool:
+        # An indexed replay loads only the subjects that matter; others (a window a worker's
+        # veto rolled up to) are simply not wanted.
+        return target_period == period and (target == subject_id or subjects.get(target, {}).get("kind") == "hall")
+
+    return wanted
+
+
 def replay_scorecard(recorder: ApplicationRecorder, mapper: Mapper, rulebooks: RulebookLibrary, subject_id: str,
                      period: str, position: int, page_size: int = 500) -> Scorecard | None:
     """One subject's scorecard for a period after the events up to `position`, or None if the
-    subject did not exist yet."""
+    subject did not exist yet. Scans the whole log: independent of every read-model table."""
+    folded = fold_log(recorder, mapper, position, _wanted_for(subject_id, period), page_size)
+    return _score_one(folded, rulebooks, subject_id, period)
 
-    def wanted(target: str, target_period: str, subjects: dict[str, dict]) -> bool:
-        return target_period == period and (target == subject_id or subjects[target]["kind"] == "hall")
 
-    folded = fold_log(recorder, mapper, position, wanted, page_size)
+def replay_indexed(projection: ScorecardProjection, subject_id: str, period: str, position: int) -> Scorecard | None:
+    """The same answer as `replay_scorecard`, decoding only the events the read model's index
+    says touched this subject (or, for a hall, any hall) in the period: what the API serves."""
+    inputs = projection.replay_inputs(subject_id, period, position)
+    if inputs is None:
+        return None
+    _, positions = inputs
+    folded = Folded()
+    events = (projection.mapper.to_domain_event(n) for n in projection.store.notifications_at(positions))
+    fold_events(folded, events, _wanted_for(subject_id, period))
+    return _score_one(folded, projection.rulebooks, subject_id, period)
+
+
+def _score_one(folded: Folded, rulebooks: RulebookLibrary, subject_id: str, period: str) -> Scorecard | None:
     subject = folded.subjects.get(subject_id)
     if subject is None:
         return None

@@ -49,6 +49,7 @@ class Batch:
     new_halls: bool = False
     events: list[tuple[int, str, int, str, str | None]] = field(default_factory=list)
     nominations: list[tuple[str, str, str, str, str, int]] = field(default_factory=list)
+    touches: set[tuple[str, str, int]] = field(default_factory=set)
 
 
 class ScorecardProjection:
@@ -123,6 +124,7 @@ class ScorecardProjection:
                 batch.nominations.append((event.subject_id, event.period, event.kind, str(event.originator_id),
                                           event.unit, position))
             for subject_id, period, change in changes_of(event):
+                batch.touches.add((subject_id, period, position))
                 key = (subject_id, period)
                 batch.facts[key] = apply(self._facts(cur, batch, key), change)
                 if self._subject(cur, batch, subject_id)["kind"] == "hall":
@@ -159,6 +161,8 @@ class ScorecardProjection:
                 for r in changed_subjects
             ],
         )
+        cur.executemany("INSERT INTO {p}rm_touches (subject_id, period, position) VALUES (?, ?, ?)",
+                        sorted(batch.touches))
         cur.executemany(
             "INSERT INTO {p}rm_nominations (subject_id, period, kind, nomination_id, unit, position)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id, period) DO NOTHING",
@@ -280,6 +284,28 @@ class ScorecardProjection:
             row = cur.one("SELECT MAX(position) AS position FROM {p}rm_events WHERE recorded_at <= ?",
                           [utc_text(moment)])
         return int(row["position"] or 0)
+
+    def replay_inputs(self, subject_id: str, period: str, position: int) -> tuple[dict[str, int], list[int]] | None:
+        """For an indexed as-of replay: the subjects that can matter (this one, and for a hall
+        every hall) with the position each was created at, and the positions up to `position`
+        that touched their facts for the period. None if the subject did not exist yet."""
+        with self.store.snapshot() as cur:
+            kind_row = cur.one("SELECT kind FROM {p}rm_subjects WHERE subject_id = ?", [subject_id])
+            if kind_row is None:
+                return None
+            condition = "s.kind = 'hall'" if kind_row["kind"] == "hall" else "s.subject_id = ?"
+            params = [] if kind_row["kind"] == "hall" else [subject_id]
+            created = {r["subject_id"]: int(r["position"]) for r in cur.all(
+                "SELECT s.subject_id, e.position FROM {p}rm_subjects s JOIN {p}rm_events e"
+                f" ON e.originator_id = s.subject_id AND e.originator_version = 1 WHERE {condition}", params)}
+            created = {s: p for s, p in created.items() if p <= position}
+            if subject_id not in created:
+                return None
+            positions = sorted({int(r["position"]) for r in cur.all(
+                "SELECT t.position FROM {p}rm_touches t JOIN {p}rm_subjects s ON s.subject_id = t.subject_id"
+                f" WHERE {condition} AND t.period = ? AND t.position <= ?", [*params, period, position])}
+                | set(created.values()))
+        return created, positions
 
     def position_of(self, originator_id: str, version: int = 1) -> int | None:
         with self.store.transaction(commit=False) as cur:

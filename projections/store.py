@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, Notification
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS {p}rm_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
@@ -30,6 +30,10 @@ SCHEMA = [
     " originator_version INTEGER NOT NULL, topic TEXT NOT NULL, recorded_at TEXT)",
     "CREATE INDEX IF NOT EXISTS rm_events_originator ON {p}rm_events (originator_id, originator_version)",
     "CREATE INDEX IF NOT EXISTS rm_events_recorded_at ON {p}rm_events (recorded_at)",
+    # Which log positions changed which subject's facts for which period: lets an as-of replay
+    # decode only the events that matter to one scorecard.
+    "CREATE TABLE IF NOT EXISTS {p}rm_touches (subject_id TEXT NOT NULL, period TEXT NOT NULL,"
+    " position BIGINT NOT NULL, PRIMARY KEY (subject_id, period, position))",
     # Who is nominated (申报) for which period: the standings' "nominated" column.
     "CREATE TABLE IF NOT EXISTS {p}rm_nominations (subject_id TEXT NOT NULL, period TEXT NOT NULL,"
     " kind TEXT NOT NULL, nomination_id TEXT NOT NULL, unit TEXT NOT NULL, position BIGINT NOT NULL,"
@@ -42,7 +46,7 @@ SCHEMA = [
 ]
 
 
-READ_MODEL_TABLES = ("rm_tracking", "rm_subjects", "rm_cards", "rm_events", "rm_nominations")
+READ_MODEL_TABLES = ("rm_tracking", "rm_subjects", "rm_cards", "rm_events", "rm_nominations", "rm_touches")
 
 
 class ReadStore:
@@ -91,6 +95,29 @@ class ReadStore:
         with self.transaction() as cur:
             for statement in SCHEMA:
                 cur.execute(statement)
+
+    def notifications_at(self, positions: list[int]) -> list[Notification]:
+        """The stored events at the given log positions, in log order (the library has no
+        select-by-position, so this reads the library's events table directly)."""
+        recorder = self.recorder
+        table = recorder.events_table_name  # type: ignore[attr-defined]
+        # SQLite keeps ids as text; PostgreSQL returns UUIDs already.
+        convert = getattr(recorder, "convert_originator_id", lambda originator_id: originator_id)
+        found: list[Notification] = []
+        for i in range(0, len(positions), 500):
+            chunk = positions[i:i + 500]
+            with self.transaction(commit=False) as cur:
+                if self.is_postgres:
+                    rows = cur.all(f"SELECT notification_id AS id, originator_id, originator_version, topic, state"
+                                   f" FROM {{p}}{table} WHERE notification_id = ANY(?)", [chunk])
+                else:
+                    marks = ",".join("?" * len(chunk))
+                    rows = cur.all(f"SELECT rowid AS id, originator_id, originator_version, topic, state"
+                                   f" FROM {table} WHERE rowid IN ({marks})", chunk)
+            found += [Notification(id=int(r["id"]), originator_id=convert(r["originator_id"]),
+                                   originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
+                      for r in rows]
+        return sorted(found, key=lambda n: n.id)
 
     def drop_read_model(self) -> None:
         """Drops the tables a rebuild recreates from the log (never the chain or evidence files)."""

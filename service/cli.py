@@ -15,13 +15,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from domain.errors import Refused
-from domain.periods import check_period_kind, parse_period
+from domain.periods import SHANGHAI, check_period_kind, parse_period
 from domain.subjects import Subject
 from projections import chain
-from projections.replay import replay_scorecard
+from projections.replay import replay_indexed
 from projections.verify import verify as verify_read_model
 from service.bootstrap import Container, bootstrap
+from service.clock import SettableClock
 from service.demo import load_demo
+from service.synthetic import generate
 
 app = typer.Typer(help="评优台账 Evaluation Ledger command line", no_args_is_help=True, add_completion=False)
 console = Console(soft_wrap=True)
@@ -53,10 +55,55 @@ def progress() -> Progress:
 
 
 @app.command()
-def demo() -> None:
-    """Load a small demonstration county into the configured store (once)."""
-    with opened() as c:
-        console.print(load_demo(c.ledger))
+def demo(counties: Annotated[int, typer.Option(help="synthetic counties of a year each (0: the small demo)")] = 0,
+         seed: Annotated[int, typer.Option(help="the same seed gives the same history")] = 1,
+         year: Annotated[int, typer.Option(help="the year the synthetic history covers")] = 2022) -> None:
+    """Load a demonstration county, or generate N synthetic county-years (≈300,000 events each)."""
+    if counties <= 0:
+        with opened() as c:
+            console.print(load_demo(c.ledger))
+        return
+    clock = SettableClock(datetime(year, 1, 1, tzinfo=SHANGHAI))
+    try:
+        container = bootstrap(clock=clock)
+    except Exception as exc:  # noqa: BLE001 - one line, not a stack trace
+        fail(f"cannot open the store: {exc}")
+    try:
+        if container.ledger.projection.log_end() > 0:
+            fail("the store already holds events; generate into an empty store (a new EVAL_DATABASE_URL)")
+        started = time.perf_counter()
+        with progress() as bar:
+            task = bar.add_task("generate", total=365, rate="")
+            stats = generate(container.ledger, clock, counties, seed, year,
+                             on_day=lambda d: bar.update(task, completed=d.timetuple().tm_yday,
+                                                         rate=f"{container.ledger.projection.log_end():,} events"))
+        written = container.ledger.projection.log_end()
+        generated = time.perf_counter() - started
+        console.print(f"generated {stats.subjects} subjects and {written:,} events in {generated:.1f} s "
+                      f"({written / generated:,.0f} events/s; {stats.refused} writes refused as users' would be)")
+        container.ledger.projection.batch_size = 5000
+        _catch_up_with_progress(container, "catch-up")
+    finally:
+        container.close()
+
+
+def _catch_up_with_progress(container: Container, label: str) -> None:
+    projection = container.ledger.projection
+    end = projection.log_end()
+    first = projection.position()
+    started = time.perf_counter()
+    with progress() as bar:
+        task = bar.add_task(label, total=end, completed=first, rate="")
+
+        def show(position: int, _target: int) -> None:
+            elapsed = time.perf_counter() - started
+            done = position - first
+            bar.update(task, completed=position, rate=f"{done / elapsed:,.0f} events/s" if elapsed else "")
+
+        projection.catch_up(until=end, on_batch=show)
+    elapsed = time.perf_counter() - started
+    rate = (end - first) / elapsed if elapsed else 0
+    console.print(f"{label}: {end - first:,} events in {elapsed:.1f} s ({rate:,.0f} events/s)")
 
 
 @app.command()
@@ -76,7 +123,7 @@ def replay(subject: Annotated[str, typer.Option(help="subject id")],
             position = c.ledger.projection.position_at(as_of)
         if position is None:
             position = c.ledger.projection.position()
-        card = replay_scorecard(c.ledger.recorder, c.ledger.mapper, c.ledger.rulebooks, subject, period, position)
+        card = replay_indexed(c.ledger.projection, str(found.id), period, position)
         if card is None:
             fail(f"subject {subject} did not exist at position {position}")
         data = card.as_dict()
@@ -94,25 +141,14 @@ def replay(subject: Annotated[str, typer.Option(help="subject id")],
 
 
 @app.command()
-def rebuild(batch: Annotated[int, typer.Option(help="events per transaction")] = 1000) -> None:
+def rebuild(batch: Annotated[int, typer.Option(help="events per transaction")] = 5000) -> None:
     """Recreate the read models from the log, streaming in batches (the hash chain is kept)."""
     with opened(catch_up=False) as c:
         projection = c.ledger.projection
         projection.store.drop_read_model()
         projection.create_tables()
         projection.batch_size = batch
-        end = projection.log_end()
-        started = time.perf_counter()
-        with progress() as bar:
-            task = bar.add_task("rebuild", total=end, rate="")
-
-            def show(position: int, _target: int) -> None:
-                elapsed = time.perf_counter() - started
-                bar.update(task, completed=position, rate=f"{position / elapsed:,.0f} events/s" if elapsed else "")
-
-            projection.catch_up(until=end, on_batch=show)
-        elapsed = time.perf_counter() - started
-        console.print(f"rebuilt {end} events in {elapsed:.1f} s ({end / elapsed if elapsed else 0:,.0f} events/s)")
+        _catch_up_with_progress(c, "rebuilt")
 
 
 @app.command()

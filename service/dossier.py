@@ -15,7 +15,7 @@ from domain.periods import check_period_kind, parse_period
 from domain.records import Record
 from domain.subjects import KIND_NAMES, Subject
 from projections import chain
-from projections.replay import replay_scorecard
+from projections.replay import replay_indexed
 from service.bootstrap import Container
 from service.history import evidence_hashes
 
@@ -78,8 +78,7 @@ def build_dossier(c: Container, subject_id: str, period_id: str) -> tuple[str, b
     _card_sheet(book.create_sheet("考评表(当前)"), f"{subject.name} {period.id} 考评表(截至第 {position} 条)",
                 now_card, rulebook)
     if found is not None:
-        closed = replay_scorecard(ledger.recorder, ledger.mapper, ledger.rulebooks, str(subject.id), period.id,
-                                  found.frozen_position)
+        closed = replay_indexed(projection, str(subject.id), period.id, found.frozen_position)
         if closed is not None:
             _card_sheet(book.create_sheet("考评表(关闭时)"),
                         f"{subject.name} {period.id} 考评表(关闭时,第 {found.frozen_position} 条)", closed.as_dict(), rulebook)

@@ -4,8 +4,9 @@ bring the read model up to the new position before answering (read-your-writes).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -42,6 +43,14 @@ class Idempotency:
     fingerprint: str
 
 
+@dataclass
+class Batch:
+    size: int
+    catch_up: bool
+    writes: int = 0
+    aggregates: dict[UUID, Aggregate | None] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Saved:
     id: str
@@ -61,6 +70,7 @@ class Ledger(Application):
         self.projection = ScorecardProjection(self.recorder, self.mapper, rulebooks)
         self.evidence_files = EvidenceFiles(self.projection.store)
         self._closed: set[tuple[str, str]] = set()
+        self._batch: Batch | None = None
 
     # --- shared steps ----------------------------------------------------------------------
 
@@ -84,19 +94,49 @@ class Ledger(Application):
     def get(self, cls: type[A], aggregate_id: str, field: str) -> A:
         what = {Subject: "对象", Record: "记录", Complaint: "投诉"}.get(cls, "对象")
         try:
-            aggregate = self.repository.get(UUID(str(aggregate_id)))
-        except (ValueError, AggregateNotFoundError):
+            key = UUID(str(aggregate_id))
+        except ValueError:
             raise NotFound(field, f"{what} {aggregate_id} 不存在") from None
-        if not isinstance(aggregate, cls):
+        aggregate = self.find(cls, key)
+        if aggregate is None:
             raise NotFound(field, f"{what} {aggregate_id} 不存在")
         return aggregate
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
+        batch = self._batch
+        if batch is not None and aggregate_id in batch.aggregates:
+            aggregate = batch.aggregates[aggregate_id]
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                aggregate = None
+            if batch is not None:
+                batch.aggregates[aggregate_id] = aggregate
         return aggregate if isinstance(aggregate, cls) else None
+
+    @contextmanager
+    def batched(self, size: int = 1000, catch_up: bool = True) -> Iterator[Batch]:
+        """Bulk mode for generated histories and imports, in one process that has the store to
+        itself: each write runs the same checks, its aggregates are kept, and every `size`
+        writes they are saved in one transaction. Aggregates read meanwhile are cached."""
+        self._batch = Batch(size=size, catch_up=catch_up)
+        try:
+            yield self._batch
+            self._flush()
+        finally:
+            self._batch = None
+
+    def _flush(self) -> None:
+        batch = self._batch
+        assert batch is not None
+        pending = [a for a in batch.aggregates.values() if a is not None and a.pending_events]
+        if pending:
+            self.save(*pending)
+        batch.aggregates = {k: v for k, v in batch.aggregates.items() if v is not None and not isinstance(v, Record)}
+        batch.writes = 0
+        if batch.catch_up:
+            self.projection.catch_up()
 
     def check_evidence(self, evidence_ids: list[str]) -> None:
         for evidence_id in evidence_ids:
@@ -119,6 +159,8 @@ class Ledger(Application):
             if earlier is not None:
                 return earlier
         resource_id, aggregates = build()
+        if self._batch is not None:
+            return self._keep(resource_id, aggregates)
         if idempotency is not None:
             aggregates.append(IdempotencyKey(
                 actor=idempotency.actor, key=idempotency.key, fingerprint=idempotency.fingerprint,
@@ -135,6 +177,18 @@ class Ledger(Application):
         position = max(r.notification.id for r in recordings)
         self.projection.catch_up(until=position)
         return Saved(resource_id, position)
+
+    def _keep(self, resource_id: str, aggregates: list[Aggregate]) -> Saved:
+        batch = self._batch
+        assert batch is not None
+        for aggregate in aggregates:
+            if batch.aggregates.get(aggregate.id) not in (None, aggregate):
+                raise Conflict("request", "数据已被同时修改,请重试")
+            batch.aggregates[aggregate.id] = aggregate
+        batch.writes += 1
+        if batch.writes >= batch.size:
+            self._flush()
+        return Saved(resource_id, 0)
 
     def _earlier_answer(self, resource: str, idempotency: Idempotency) -> Saved | None:
         key = self.find(IdempotencyKey, IdempotencyKey.create_id(actor=idempotency.actor, key=idempotency.key))

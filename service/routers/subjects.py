@@ -9,7 +9,7 @@ from pydantic import AwareDatetime
 from domain.errors import Invalid, NotFound
 from domain.periods import check_period_kind, parse_period
 from domain.subjects import Subject
-from projections.replay import replay_scorecard
+from projections.replay import replay_indexed
 from service.deps import Fresh, Key
 from service.dossier import build_dossier
 from service.schemas import AssignmentCreate, SubjectCreate
@@ -80,8 +80,7 @@ def scorecard(
         position = projection.position_at(as_of)
     elif position > end:
         raise Invalid("position", f"日志目前只到第 {end} 条")
-    replayed = replay_scorecard(c.ledger.recorder, c.ledger.mapper, c.ledger.rulebooks, str(subject.id),
-                                period, position)
+    replayed = replay_indexed(projection, str(subject.id), period, position)
     if replayed is None:
         raise NotFound("subject_id", "该对象在所问的时刻尚未建立")
     return {**replayed.as_dict(), "as_of_position": position}

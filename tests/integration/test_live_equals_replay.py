@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import Refused
-from projections.replay import replay_scorecard
+from projections.replay import replay_indexed, replay_scorecard
 from service.clock import SettableClock
 from tests.conftest import STORES, make_container
 
@@ -100,5 +100,7 @@ def test_live_read_model_equals_replay_at_every_position(store, stores, operatio
                 replayed = replay_scorecard(ledger.recorder, ledger.mapper, ledger.rulebooks, subject_id, period, position)
                 assert replayed is not None
                 assert replayed.as_dict() == live, (position, subject_id)
+                indexed = replay_indexed(ledger.projection, subject_id, period, position)
+                assert indexed is not None and indexed.as_dict() == live, (position, subject_id)
     finally:
         container.close()
