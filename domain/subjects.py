@@ -48,6 +48,11 @@ class Subject(Aggregate):
         self.assignments.append([effective_at, parent_id])
         self.assignments.sort(key=lambda a: (a[0] is not None, a[0].timestamp() if a[0] else 0.0))
 
+    @event("Renamed")
+    def rename(self, name: str, unit: str, actor: str, recorded_at: datetime) -> None:
+        self.name = name
+        self.unit = unit
+
     @property
     def since(self) -> datetime | None:
         """When the subject entered service; None means from the start of history."""
@@ -82,6 +87,8 @@ def subject_row(row: dict | None, event: object) -> dict | None:
             "code": event.code,
             "assignments": assignments,
         }
+    if isinstance(event, Subject.Renamed) and row is not None:
+        return {**row, "name": event.name, "unit": event.unit}
     if isinstance(event, Subject.Reassigned) and row is not None:
         assignments = [*row["assignments"], [event.effective_at.isoformat(), event.parent_id]]
         assignments.sort(key=lambda a: (a[0] is not None, datetime.fromisoformat(a[0]).timestamp() if a[0] else 0.0))

@@ -23,7 +23,7 @@ from projections.scorecards import ScorecardProjection
 SCORING_TOPICS = [
     get_topic(cls)
     for cls in (
-        Subject.Created, Subject.Reassigned, Record.Created, Record.Retracted,
+        Subject.Created, Subject.Reassigned, Subject.Renamed, Record.Created, Record.Retracted,
         Complaint.Filed, Complaint.Judged, HallFigures.Reported,
     )
 ]
@@ -57,7 +57,7 @@ def fold_log(recorder: ApplicationRecorder, mapper: Mapper, position: int,
 
 def fold_events(folded: Folded, events: Iterable[object], wanted: Callable[[str, str, dict[str, dict]], bool]) -> None:
     for event in events:
-        if isinstance(event, Subject.Created | Subject.Reassigned):
+        if isinstance(event, Subject.Created | Subject.Reassigned | Subject.Renamed):
             key = str(event.originator_id)
             folded.subjects[key] = subject_row(folded.subjects.get(key), event)  # type: ignore[assignment]
         for subject_id, period, change in changes_of(event):

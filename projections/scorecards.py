@@ -111,7 +111,7 @@ class ScorecardProjection:
         for position, topic, event in events:
             batch.events.append((position, str(event.originator_id), event.originator_version, topic,
                                  utc_text(getattr(event, "recorded_at", None))))
-            if isinstance(event, Subject.Created | Subject.Reassigned):
+            if isinstance(event, Subject.Created | Subject.Reassigned | Subject.Renamed):
                 subject_id = str(event.originator_id)
                 before = self._subject(cur, batch, subject_id) if event.originator_version > 1 else None
                 row = subject_row(before, event)
@@ -306,6 +306,20 @@ class ScorecardProjection:
                 f" WHERE {condition} AND t.period = ? AND t.position <= ?", [*params, period, position])}
                 | set(created.values()))
         return created, positions
+
+    def existing(self, aggregate_ids: list) -> set[str]:
+        """Which of these aggregates have been recorded (imports skip rows already there)."""
+        self.catch_up()
+        found: set[str] = set()
+        keys = [str(i) for i in aggregate_ids]
+        with self.store.transaction(commit=False) as cur:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                found |= {r["originator_id"] for r in cur.all(
+                    f"SELECT originator_id FROM {{p}}rm_events WHERE originator_version = 1 AND originator_id IN ({marks})",
+                    chunk)}
+        return found
 
     def position_of(self, originator_id: str, version: int = 1) -> int | None:
         with self.store.transaction(commit=False) as cur:

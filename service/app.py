@@ -17,6 +17,7 @@ from service.routers import (
     complaints,
     disputes,
     evidence,
+    files,
     halls,
     health,
     nominations,
@@ -60,6 +61,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     app.state.container = container
     install_error_handlers(app)
     for module in (health, rulebooks, users, subjects, records, complaints, halls, periods, rounds, nominations,
-                   evidence, objections, calendar, disputes, notice_page):
+                   evidence, objections, calendar, disputes, files, notice_page):
         app.include_router(module.router)
     return app

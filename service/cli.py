@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,8 @@ from projections.verify import verify as verify_read_model
 from service.bootstrap import Container, bootstrap
 from service.clock import SettableClock
 from service.demo import load_demo
+from service.exports import score_workbook
+from service.importers import ImportRefused, import_attendance, import_figures, import_roster
 from service.synthetic import generate
 
 app = typer.Typer(help="评优台账 Evaluation Ledger command line", no_args_is_help=True, add_completion=False)
@@ -104,6 +107,60 @@ def _catch_up_with_progress(container: Container, label: str) -> None:
     elapsed = time.perf_counter() - started
     rate = (end - first) / elapsed if elapsed else 0
     console.print(f"{label}: {end - first:,} events in {elapsed:.1f} s ({rate:,.0f} events/s)")
+
+
+def _import(kind: str, path: Path, run) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    with opened() as c:
+        with progress() as bar:
+            task = bar.add_task(f"import {kind}", total=None, rate="")
+            try:
+                report = run(c, data, lambda done, total: bar.update(task, completed=done, total=total))
+            except ImportRefused as refused:
+                bar.stop()
+                for problem in refused.problems:
+                    err.print(str(problem), markup=False)
+                fail(f"{path.name}: {len(refused.problems)} problem(s); nothing was written")
+        console.print(f"{path.name}: {report.summary()}")
+
+
+@app.command("import-attendance")
+def import_attendance_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]) -> None:
+    """Import attendance exceptions: 工号, 日期, 类型 (迟到/早退/旷工), 分钟, 请假 (是/否)."""
+    _import("attendance", file, lambda c, data, p: import_attendance(c.ledger, data, "import", p))
+
+
+@app.command("import-figures")
+def import_figures_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]) -> None:
+    """Import halls' figures: 大厅编码, 年度, 办件量, 错误要素数, 缺少制度, 满意率."""
+    _import("figures", file, lambda c, data, p: import_figures(c.ledger, data, "import", p))
+
+
+@app.command("import-roster")
+def import_roster_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")],
+                          effective_date: Annotated[str, typer.Option(help="YYYY-MM-DD: when moves take effect")]) -> None:
+    """Import the roster: 类型 (大厅/窗口/工作人员), 编码, 名称, 单位, 上级编码; re-imports apply differences."""
+    try:
+        effective = date.fromisoformat(effective_date)
+    except ValueError:
+        fail(f"--effective-date {effective_date!r} is not a date (YYYY-MM-DD)")
+    _import("roster", file, lambda c, data, p: import_roster(c.ledger, data, "import", effective, p))
+
+
+@app.command("export-scores")
+def export_scores_command(period: Annotated[str, typer.Option(help="2022H1, 2022H2 or 2022")],
+                          kind: Annotated[str, typer.Option(help="worker, window or hall")],
+                          out: Annotated[Path, typer.Option(help="the .xlsx file to write")]) -> None:
+    """Write the score workbook of a period: a summary and one sheet per subject as in annexes 1-3."""
+    if kind not in ("worker", "window", "hall"):
+        fail(f"--kind must be worker, window or hall, not {kind!r}")
+    with opened() as c:
+        _, data = score_workbook(c, kind, period)
+        out.write_bytes(data)
+        console.print(f"wrote {out}")
 
 
 @app.command()

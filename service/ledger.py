@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -70,7 +71,12 @@ class Ledger(Application):
         self.projection = ScorecardProjection(self.recorder, self.mapper, rulebooks)
         self.evidence_files = EvidenceFiles(self.projection.store)
         self._closed: set[tuple[str, str]] = set()
-        self._batch: Batch | None = None
+        # Bulk mode belongs to the request or command that started it, not to the process.
+        self._batches: ContextVar[Batch | None] = ContextVar(f"ledger-batch-{id(self)}", default=None)
+
+    @property
+    def _batch(self) -> Batch | None:
+        return self._batches.get()
 
     # --- shared steps ----------------------------------------------------------------------
 
@@ -117,15 +123,17 @@ class Ledger(Application):
 
     @contextmanager
     def batched(self, size: int = 1000, catch_up: bool = True) -> Iterator[Batch]:
-        """Bulk mode for generated histories and imports, in one process that has the store to
-        itself: each write runs the same checks, its aggregates are kept, and every `size`
-        writes they are saved in one transaction. Aggregates read meanwhile are cached."""
-        self._batch = Batch(size=size, catch_up=catch_up)
+        """Bulk mode for imports and generated histories: each write runs the same checks, its
+        aggregates are kept, and every `size` writes they are saved in one transaction.
+        Aggregates read meanwhile are cached, so use it for writes that create records (an
+        import) or in a process that has the store to itself (a generated history)."""
+        batch = Batch(size=size, catch_up=catch_up)
+        token = self._batches.set(batch)
         try:
-            yield self._batch
+            yield batch
             self._flush()
         finally:
-            self._batch = None
+            self._batches.reset(token)
 
     def _flush(self) -> None:
         batch = self._batch
@@ -262,6 +270,15 @@ class Ledger(Application):
 
         return self.write("subject", idempotency, build)
 
+    def rename(self, actor: str, subject_id: str, name: str, unit: str,
+               idempotency: Idempotency | None = None) -> Saved:
+        def build() -> tuple[str, list[Aggregate]]:
+            subject = self.get(Subject, subject_id, "subject_id")
+            subject.rename(name=name, unit=unit, actor=actor, recorded_at=self.now())
+            return str(subject.id), [subject]
+
+        return self.write("subject", idempotency, build)
+
     # --- records ------------------------------------------------------------------------------
 
     def record(self, actor: str, subject_id: str, rule_id: str, occurred_at: datetime, source: str,
@@ -373,12 +390,7 @@ class Ledger(Application):
             hall = self.get(Subject, hall_id, "hall_id")
             if hall.kind != "hall":
                 raise Invalid("hall_id", f"{hall_id} 是{KIND_NAMES[hall.kind]},只有大厅报送年度数据")
-            period = Period(year, None)
-            if not self.is_open(period, "hall"):
-                raise Conflict("year", f"考评期 {period.id} 已结束或已关闭,不能再报送")
-            if period.starts > self.now() + self.future_tolerance:
-                raise Invalid("year", f"{year} 年度尚未开始")
-            reported = self._check_figures(self.rulebook_for(period), figures)
+            reported = self.check_figures(year, figures)
             aggregate = self.find(HallFigures, HallFigures.create_id(hall_id=str(hall.id), year=year))
             if aggregate is None:
                 aggregate = HallFigures(hall_id=str(hall.id), year=year)
@@ -386,6 +398,15 @@ class Ledger(Application):
             return str(aggregate.id), [aggregate]
 
         return self.write("figures", idempotency, build)
+
+    def check_figures(self, year: int, figures: dict[str, Any]) -> dict[str, Any]:
+        """The figures as they will be kept, or a refusal naming the field."""
+        period = Period(year, None)
+        if not self.is_open(period, "hall"):
+            raise Conflict("year", f"考评期 {period.id} 已结束或已关闭,不能再报送")
+        if period.starts > self.now() + self.future_tolerance:
+            raise Invalid("year", f"{year} 年度尚未开始")
+        return self._check_figures(self.rulebook_for(period), figures)
 
     @staticmethod
     def _check_figures(rulebook: Rulebook, figures: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "edit_calendar": ("office_admin",),
     "file_dispute": ("unit_admin", "office_admin"),
     "rule_dispute": ("office_admin",),
+    "import_files": ("office_admin",),
 }
 
 bearer = HTTPBearer(auto_error=False, description="API token: Authorization: Bearer <token>")

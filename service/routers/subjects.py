@@ -39,7 +39,10 @@ def reassign(subject_id: str, body: AssignmentCreate, c: Ledgers, who: Manager, 
 def list_subjects(c: Fresh, _: Reader, kind: Literal["hall", "window", "worker"] | None = None) -> dict:
     items = []
     for k in [kind] if kind else ["hall", "window", "worker"]:
-        items += [{k_: v for k_, v in s.items()} for s in c.ledger.projection.subjects_of_kind(k)]
+        for row in c.ledger.projection.subjects_of_kind(k):
+            items.append({"id": row["subject_id"], "kind": row["kind"], "name": row["name"], "unit": row["unit"],
+                          "code": row["code"],
+                          "assignments": [{"parent_id": p, "effective_at": e} for e, p in row["assignments"]]})
     return {"items": items}
 
 

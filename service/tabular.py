@@ -1,0 +1,83 @@
+"""Reading the office's tables: CSV in UTF-8 (with or without BOM) or GBK, or XLSX (first
+sheet). Each importer names its columns with their Chinese and English headers; rows come
+with their line number in the file (the header is line 1), so every problem can be named."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from openpyxl import load_workbook
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行「{self.column}」:{self.message}"
+
+
+class TableError(Exception):
+    """The file as a whole cannot be read (not CSV/XLSX, missing columns)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows(data: bytes) -> Iterator[list[str]]:
+    if data[:4] == b"PK\x03\x04":  # an XLSX file is a zip archive
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield [_cell(v) for v in row]
+        return
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise TableError([Problem(1, "文件", "无法识别文件编码,请保存为 UTF-8 或 GBK 编码的 CSV,或 XLSX")])
+    for row in csv.reader(io.StringIO(text)):
+        yield [c.strip() for c in row]
+
+
+def read_table(data: bytes, columns: dict[str, tuple[str, ...]],
+               required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows as {column: text}, keyed by the canonical column names of `columns`
+    (canonical → accepted headers). Empty lines are skipped."""
+    rows = _rows(data)
+    header = next(rows, None)
+    if not header:
+        raise TableError([Problem(1, "表头", "文件是空的")])
+    wanted = {alias.strip().lower(): name for name, aliases in columns.items() for alias in (name, *aliases)}
+    index = {wanted[h.strip().lower()]: i for i, h in enumerate(header) if h.strip().lower() in wanted}
+    missing = [columns[name][0] for name in required if name not in index]
+    if missing:
+        raise TableError([Problem(1, m, "缺少这一列") for m in missing])
+    for line, row in enumerate(rows, start=2):
+        if not any(row):
+            continue
+        yield line, {name: row[i] if i < len(row) else "" for name, i in index.items()}
