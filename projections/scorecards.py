@@ -76,10 +76,13 @@ class ScorecardProjection:
     def log_end(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def catch_up(self, until: int | None = None, on_batch: Callable[[int, int], None] | None = None) -> int:
+    def catch_up(self, until: int | None = None, on_batch: Callable[[int, int], None] | None = None,
+                 batch_size: int | None = None) -> int:
         """Applies the log up to `until` (default: its current end); returns the position.
-        `on_batch(position, target)` is told after each committed batch (progress bars)."""
+        `on_batch(position, target)` is told after each committed batch (progress bars).
+        A larger `batch_size` suits bulk work: a subject's card is rewritten once per batch."""
         target = self.log_end() if until is None else until
+        size = batch_size or self.batch_size
         while True:
             start = self.position()
             if on_batch is not None:
@@ -87,10 +90,10 @@ class ScorecardProjection:
             if start >= target:
                 return start
             notifications = self.recorder.select_notifications(
-                start=start, limit=self.batch_size, stop=target, inclusive_of_start=False
+                start=start, limit=size, stop=target, inclusive_of_start=False
             )
             # A short page means everything up to the target has been read (ids may have gaps).
-            end = notifications[-1].id if len(notifications) == self.batch_size else target
+            end = notifications[-1].id if len(notifications) == size else target
             self._apply_from(start, end, notifications)
 
     def _apply_from(self, start: int, end: int, notifications: list[Notification]) -> None:

@@ -88,6 +88,7 @@ def import_attendance(ledger: Ledger, data: bytes, actor: str, progress: Progres
     seen: dict[tuple[str, str, str], int] = {}
     workers: dict[str, Subject | None] = {}
     today = ledger.now().astimezone(SHANGHAI).date()
+    closed = _closed_check(ledger, "worker")
     for line, row in rows:
         bad = len(problems)
         code = row["code"]
@@ -123,7 +124,7 @@ def import_attendance(ledger: Ledger, data: bytes, actor: str, progress: Progres
             problems.append(Problem(line, "工号", f"与第 {seen[key]} 行重复(同一工号、日期、类型)"))
         seen.setdefault(key, line)
         if len(problems) == bad and worker is not None and day is not None and kind is not None:
-            period_problem = _closed(ledger, "worker", day)
+            period_problem = closed(day)
             if period_problem:
                 problems.append(Problem(line, "日期", period_problem))
             else:
@@ -142,13 +143,21 @@ def import_attendance(ledger: Ledger, data: bytes, actor: str, progress: Progres
     report.written = len(todo)
     if progress is not None:
         progress(len(todo), len(todo))
-    ledger.projection.catch_up()
+    ledger.projection.catch_up(batch_size=20000)
     return report
 
 
-def _closed(ledger: Ledger, kind: str, day: date) -> str | None:
-    period = period_of(CADENCE_OF_KIND[kind], day)
-    return None if ledger.is_open(period, kind) else f"考评期 {period.id} 已结束或已关闭"
+def _closed_check(ledger: Ledger, kind: str) -> Callable[[date], str | None]:
+    """Why a day's period no longer takes rows of this kind (None: it does), asked once per period."""
+    answers: dict[str, str | None] = {}
+
+    def closed(day: date) -> str | None:
+        period = period_of(CADENCE_OF_KIND[kind], day)
+        if period.id not in answers:
+            answers[period.id] = None if ledger.is_open(period, kind) else f"考评期 {period.id} 已结束或已关闭"
+        return answers[period.id]
+
+    return closed
 
 
 # --- hall figures --------------------------------------------------------------------------------

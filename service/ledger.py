@@ -50,6 +50,7 @@ class Batch:
     catch_up: bool
     writes: int = 0
     aggregates: dict[UUID, Aggregate | None] = field(default_factory=dict)
+    open: dict[tuple[str, str], bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,17 @@ class Ledger(Application):
     def is_open(self, period: Period, kind: str) -> bool:
         """A period takes writes of a kind until its end (24:00 local of its last day) has
         passed and while its round of that kind has not been closed (by the scheduler or by
-        hand). Closing is for good, so a closed round is remembered."""
+        hand). Closing is for good, so a closed round is remembered; within a bulk write the
+        answer is kept for the batch."""
+        batch = self._batch
+        if batch is not None:
+            key = (kind, period.id)
+            if key not in batch.open:
+                batch.open[key] = self._is_open(period, kind)
+            return batch.open[key]
+        return self._is_open(period, kind)
+
+    def _is_open(self, period: Period, kind: str) -> bool:
         if period.ends <= self.now() or (kind, period.id) in self._closed:
             return False
         if self.find(Round, Round.create_id(kind=kind, period=period.id)) is not None:
