@@ -20,6 +20,7 @@ from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
+from domain.accounts import LoginAttempt, Operation
 from domain.facts import Facts, apply, changes_of, facts_from_json, facts_to_json
 from domain.nominations import Nomination
 from domain.periods import in_service, parse_period
@@ -50,6 +51,7 @@ class Batch:
     events: list[tuple[int, str, int, str, str | None]] = field(default_factory=list)
     nominations: list[tuple[str, str, str, str, str, int]] = field(default_factory=list)
     touches: set[tuple[str, str, int]] = field(default_factory=set)
+    audit: list[tuple] = field(default_factory=list)
 
 
 class ScorecardProjection:
@@ -123,6 +125,12 @@ class ScorecardProjection:
                 batch.subjects[subject_id] = row
                 if isinstance(event, Subject.Created) and event.kind == "hall":
                     batch.new_halls = True
+            if isinstance(event, LoginAttempt.Attempted):
+                batch.audit.append((position, utc_text(event.recorded_at), event.username, None, event.address,
+                                    "login", None, int(event.success), event.reason))
+            elif isinstance(event, Operation.Logged):
+                batch.audit.append((position, utc_text(event.recorded_at), event.actor, event.role, event.address,
+                                    f"{event.method} {event.path}", event.status, int(event.success), None))
             if isinstance(event, Nomination.Submitted):
                 batch.nominations.append((event.subject_id, event.period, event.kind, str(event.originator_id),
                                           event.unit, position))
@@ -164,6 +172,8 @@ class ScorecardProjection:
                 for r in changed_subjects
             ],
         )
+        cur.executemany("INSERT INTO {p}rm_audit (position, at, actor, role, address, action, status, success, detail)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.audit)
         cur.executemany("INSERT INTO {p}rm_touches (subject_id, period, position) VALUES (?, ?, ?)",
                         sorted(batch.touches))
         cur.executemany(
@@ -309,6 +319,32 @@ class ScorecardProjection:
                 f" WHERE {condition} AND t.period = ? AND t.position <= ?", [*params, period, position])}
                 | set(created.values()))
         return created, positions
+
+    def audit_log(self, since: datetime | None, until: datetime | None, actor: str | None, action: str | None,
+                  limit: int) -> list[dict]:
+        self.catch_up()
+        where, params = ["1 = 1"], []
+        for clause, value in (("at >= ?", utc_text(since)), ("at <= ?", utc_text(until)), ("actor = ?", actor)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if action:
+            where.append("action LIKE ?")
+            params.append(f"%{action}%")
+        with self.store.transaction(commit=False) as cur:
+            rows = cur.all(f"SELECT * FROM {{p}}rm_audit WHERE {' AND '.join(where)} ORDER BY position DESC LIMIT ?",
+                           [*params, limit])
+        return [{"position": int(r["position"]), "at": r["at"], "actor": r["actor"], "role": r["role"],
+                 "address": r["address"], "action": r["action"], "status": r["status"],
+                 "success": bool(r["success"]), "detail": r["detail"]} for r in rows]
+
+    def count_events(self, except_topics: tuple[str, ...] = ()) -> int:
+        """How many events the read model has seen, leaving out some topics (the audit trail)."""
+        self.catch_up()
+        marks = ",".join("?" * len(except_topics)) or "''"
+        with self.store.transaction(commit=False) as cur:
+            row = cur.one(f"SELECT COUNT(*) AS n FROM {{p}}rm_events WHERE topic NOT IN ({marks})", list(except_topics))
+        return int(row["n"])
 
     def existing(self, aggregate_ids: list) -> set[str]:
         """Which of these aggregates have been recorded (imports skip rows already there)."""

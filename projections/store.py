@@ -41,12 +41,22 @@ SCHEMA = [
     # Evidence files by SHA-256 (not a read model: the bytes are kept here, their metadata in events).
     "CREATE TABLE IF NOT EXISTS {p}evidence_files (sha256 TEXT PRIMARY KEY, content_type TEXT NOT NULL,"
     " size BIGINT NOT NULL, data {blob} NOT NULL)",
+    # The operation and login log (操作日志、登录日志) as a queryable read model of its events.
+    "CREATE TABLE IF NOT EXISTS {p}rm_audit (position BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
+    " role TEXT, address TEXT, action TEXT NOT NULL, status INTEGER, success INTEGER NOT NULL, detail TEXT)",
+    "CREATE INDEX IF NOT EXISTS rm_audit_at ON {p}rm_audit (at)",
+    # Sessions and lockouts: security state, not facts of the ledger (never rebuilt from events).
+    "CREATE TABLE IF NOT EXISTS {p}auth_sessions (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL, revoked INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {p}auth_lockouts (username TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+    " locked_until TEXT)",
     # The hash chain over the log (projections/chain.py): tamper evidence, not a read model.
     "CREATE TABLE IF NOT EXISTS {p}ledger_chain (position BIGINT PRIMARY KEY, link TEXT NOT NULL)",
 ]
 
 
-READ_MODEL_TABLES = ("rm_tracking", "rm_subjects", "rm_cards", "rm_events", "rm_nominations", "rm_touches")
+READ_MODEL_TABLES = ("rm_tracking", "rm_subjects", "rm_cards", "rm_events", "rm_nominations", "rm_touches",
+                     "rm_audit")
 
 
 class ReadStore:

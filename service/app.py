@@ -6,13 +6,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from service.bootstrap import Container, bootstrap
 from service.clock import Clock
 from service.errors import install_error_handlers
+from service.hardening import install_hardening
 from service.routers import (
+    audit,
+    auth,
     calendar,
     complaints,
     disputes,
@@ -47,8 +53,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if container.settings.admin_token:
-            log.warning("EVAL_ADMIN_TOKEN is set: a bootstrap office administrator exists; "
-                        "use it for first set-up only")
+            log.warning("EVAL_ADMIN_TOKEN is set: a bootstrap office administrator exists; it is for first "
+                        "set-up only - create named accounts and unset it")
         # Before the first request: close what fell due while the service was down.
         container.rounds.tick()
         scheduler = start_scheduler(container.rounds) if container.settings.scheduler else None
@@ -57,10 +63,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
             scheduler.shutdown(wait=False)
         container.close()
 
-    app = FastAPI(title="评优台账 Evaluation Ledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs is served from vendored Swagger UI (no CDN on the intranet); ReDoc is off.
+    app = FastAPI(title="评优台账 Evaluation Ledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.container = container
     install_error_handlers(app)
-    for module in (health, rulebooks, users, subjects, records, complaints, halls, periods, rounds, nominations,
-                   evidence, objections, calendar, disputes, files, notice_page):
+    for module in (health, auth, users, audit, rulebooks, subjects, records, complaints, halls, periods, rounds,
+                   nominations, evidence, objections, calendar, disputes, files, notice_page):
         app.include_router(module.router)
+    install_hardening(app, container)
+    static = Path(__file__).resolve().parent / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        return FileResponse(static / "docs.html")
     return app

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import psycopg
 
+from service.accounts import Accounts
 from service.clock import Clock
 from service.disputes import Disputes
 from service.ledger import Ledger
@@ -27,6 +28,7 @@ class Container:
     rounds: Rounds
     nominations: Nominations
     disputes: Disputes
+    accounts: Accounts
 
     @property
     def store(self) -> str:
@@ -61,4 +63,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catc
         ledger.projection.catch_up()
     rounds = Rounds(ledger)
     return Container(settings=settings, clock=clock, ledger=ledger, rounds=rounds,
-                     nominations=Nominations(ledger, rounds), disputes=Disputes(ledger, rounds))
+                     nominations=Nominations(ledger, rounds), disputes=Disputes(ledger, rounds),
+                     accounts=Accounts(ledger, settings))

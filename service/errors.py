@@ -12,10 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from service.accounts import Locked, TooMany, Unauthenticated
 
 log = logging.getLogger(__name__)
 
-STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
+STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Locked: 423, TooMany: 429, Unauthenticated: 401}
 
 MESSAGES = {
     "missing": "必填项,不能缺少",
@@ -71,7 +72,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-        return JSONResponse({"detail": [{"field": exc.field, "message": exc.message}]}, status_code=status)
+        body: dict = {"detail": [{"field": exc.field, "message": exc.message}]}
+        if isinstance(exc, Locked):
+            body["locked_until"] = exc.until.isoformat()
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

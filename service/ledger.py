@@ -17,7 +17,6 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.accounts import ROLES, ApiToken, User, token_digest
 from domain.attendance import resolve_attendance
 from domain.complaints import Complaint
 from domain.errors import Conflict, Invalid, NotFound
@@ -217,28 +216,6 @@ class Ledger(Application):
             raise Conflict("Idempotency-Key", "同一个 Idempotency-Key 已用于另一个不同的请求")
         self.projection.catch_up()
         return Saved(key.resource_id, self.projection.position(), replayed=True)
-
-    # --- users --------------------------------------------------------------------------------
-
-    def create_user(self, actor: str, username: str, role: str, unit: str | None, token: str,
-                    idempotency: Idempotency | None = None) -> Saved:
-        def build() -> tuple[str, list[Aggregate]]:
-            if role not in ROLES:
-                raise Invalid("role", f"角色 {role!r} 不存在,应为 {'、'.join(ROLES)} 之一")
-            if role == "unit_admin" and not unit:
-                raise Invalid("unit", "单位管理员必须指定所属单位")
-            if self.find(User, User.create_id(username=username)) is not None:
-                raise Conflict("username", f"用户名 {username} 已存在")
-            now = self.now()
-            user = User(username=username, role=role, unit=unit, actor=actor, recorded_at=now)
-            issued = ApiToken(digest=token_digest(token), user_id=str(user.id), username=username, role=role,
-                              unit=unit, actor=actor, recorded_at=now)
-            return str(user.id), [user, issued]
-
-        return self.write("user", idempotency, build)
-
-    def token_holder(self, token: str) -> ApiToken | None:
-        return self.find(ApiToken, ApiToken.create_id(digest=token_digest(token)))
 
     # --- subjects -----------------------------------------------------------------------------
 

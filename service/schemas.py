@@ -18,10 +18,34 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Role = Literal["inspector", "unit_admin", "office_admin", "auditor", "system_admin", "security_admin", "audit_admin"]
+
+
 class UserCreate(Body):
     username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
-    role: Literal["inspector", "unit_admin", "office_admin", "auditor"]
+    role: Role
     unit: Text | None = None
+    password: Annotated[str, Field(max_length=200)] | None = None
+
+
+class RoleChange(Body):
+    role: Role
+    unit: Text | None = None
+
+
+class LoginBody(Body):
+    username: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PasswordChange(Body):
+    old: Annotated[str, Field(min_length=1, max_length=200)]
+    new: Annotated[str, Field(max_length=200)]
+
+
+class TokenCreate(Body):
+    label: Text
+    days: Annotated[int, Field(ge=1, le=3650)] = 30
 
 
 class SubjectCreate(Body):

@@ -1,23 +1,30 @@
-"""Bearer tokens and roles. Who may do what is one table (`PERMISSIONS`), read top-down:
-inspectors record; only the office retracts, rules on complaints, creates users and
-subjects; auditors and unit administrators only read (unit scoping comes with accounts)."""
+"""Who may do what: bearer tokens (sessions, API tokens, the bootstrap token) and one table of
+permissions, read top-down. Business roles act on the evaluation; the three separated
+administrators (三员) manage users and subjects (system), roles, lockouts and tokens
+(security), and read the trail (audit). Whoever reads the trail cannot act, and nobody can
+erase it: the log has no delete. A unit administrator sees only its own unit's subjects."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from domain.errors import Forbidden
+from service.accounts import Unauthenticated
 from service.bootstrap import Container
 from service.principal import Principal
 
-READ = ("inspector", "unit_admin", "office_admin", "auditor")
+BUSINESS = ("inspector", "unit_admin", "office_admin", "auditor")
 PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "read": READ,
-    "create_user": ("office_admin",),
-    "manage_subjects": ("office_admin",),
+    "read": (*BUSINESS, "system_admin"),
+    "create_user": ("office_admin", "system_admin"),
+    "reset_password": ("system_admin",),
+    "manage_subjects": ("office_admin", "system_admin"),
+    "set_role": ("security_admin",),
+    "unlock": ("security_admin",),
+    "read_trail": ("audit_admin", "auditor"),
     "record": ("inspector", "office_admin"),
     "retract": ("office_admin",),
     "attendance": ("office_admin",),
@@ -33,8 +40,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "rule_dispute": ("office_admin",),
     "import_files": ("office_admin",),
 }
+# What a session may still do while its initial or reset password awaits its change.
+BEFORE_PASSWORD_CHANGE = ("/api/auth/password", "/api/auth/logout")
 
-bearer = HTTPBearer(auto_error=False, description="API token: Authorization: Bearer <token>")
+bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <session or API token>")
 
 
 def container(request: Request) -> Container:
@@ -48,15 +57,14 @@ def principal(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise HTTPException(401, "需要登录:请求头缺少 Authorization: Bearer <token>",
                             headers={"WWW-Authenticate": "Bearer"})
-    token = credentials.credentials
-    c = container(request)
-    admin_token = c.settings.admin_token
-    if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
-        return Principal("bootstrap-admin", "admin", "office_admin", None)
-    holder = c.ledger.token_holder(token)
-    if holder is None:
-        raise HTTPException(401, "令牌无效或已失效", headers={"WWW-Authenticate": "Bearer"})
-    return Principal(holder.user_id, holder.username, holder.role, holder.unit)
+    try:
+        who, must_change = container(request).accounts.authenticate(credentials.credentials)
+    except Unauthenticated as refused:
+        raise HTTPException(401, refused.message, headers={"WWW-Authenticate": "Bearer"}) from None
+    request.state.principal = who
+    if must_change and request.url.path not in BEFORE_PASSWORD_CHANGE:
+        raise HTTPException(403, "请先修改初始密码(POST /api/auth/password)")
+    return who
 
 
 def allowed(action: str):
@@ -68,6 +76,21 @@ def allowed(action: str):
         return who
 
     return check
+
+
+def in_scope(who: Principal, unit: str) -> bool:
+    """A unit administrator sees and acts only on its own unit's subjects."""
+    return who.role != "unit_admin" or who.unit == unit
+
+
+def require_scope(who: Principal, unit: str, field: str = "subject_id") -> None:
+    if not in_scope(who, unit):
+        raise Forbidden(field, f"只能查看本单位({who.unit})的对象")
+
+
+def sees_personal_details(who: Principal, unit: str) -> bool:
+    """Birth month and phone in nominations: the office and the subject's own unit only."""
+    return who.role == "office_admin" or (who.role == "unit_admin" and who.unit == unit)
 
 
 Reader = Annotated[Principal, Depends(allowed("read"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,15 @@ class Settings(BaseSettings):
     office_phone: str = "8627972"
     # The scheduler that closes periods and finalises notices (off only for tools and tests).
     scheduler: bool = True
+    # Security (等保 2.0): login attempts per address per 15 minutes; API tokens' longest life;
+    # how long the operation and login log is kept (never less than 6 months); the largest
+    # request body; the browser origins allowed to call the API (none unless configured).
+    login_per_address: int = 30
+    token_days: int = 90
+    audit_retention_days: int = Field(default=365, ge=183)
+    max_body_bytes: int = 60 * 1024 * 1024
+    cors_origins: list[str] = []
+    objections_per_address: int = 10
 
     def clock_start(self) -> datetime | None:
         return self.now

@@ -59,7 +59,7 @@ def test_the_readme_tour_works_as_written(tmp_path):
         assert refused["detail"][0]["field"] == "occurred_at"
         assert retracted["effective"] is False
         assert (card_now["total"], card_now["vetoed"], card_now["veto_reasons"]) == (100, True, ["A1.5.2"])
-        assert (card_then["total"], card_then["as_of_position"]) == (90, 8)
+        assert (card_then["total"], card_then["as_of_position"]) == (90, attendance["position"])
         assert figures["satisfaction_rate"] == 0.985
         assert workers["items"][0]["rank"] is None
         assert halls["items"][0]["total"] == 100 - 2 - 2 - 5  # wrong elements, 首问责任制, satisfaction
