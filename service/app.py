@@ -16,6 +16,7 @@ from service.bootstrap import Container, bootstrap
 from service.clock import Clock
 from service.errors import install_error_handlers
 from service.hardening import install_hardening
+from service.ratelimit import RateLimit
 from service.routers import (
     audit,
     auth,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     app = FastAPI(title="评优台账 Evaluation Ledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.state.container = container
+    app.state.objection_limit = RateLimit(container.settings.objections_per_address, 60 * 60)
     install_error_handlers(app)
     for module in (health, auth, users, audit, rulebooks, subjects, records, complaints, halls, periods, rounds,
                    nominations, evidence, objections, calendar, disputes, files, notice_page):

@@ -87,12 +87,14 @@ def _subject_sheet(ws: Worksheet, county: str, category: Category, item: dict, c
     _style(ws, (22, 90, 10, 10, 10))
 
 
-def score_workbook(c: Container, kind: str, period_id: str) -> tuple[str, bytes]:
+def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = None) -> tuple[str, bytes]:
+    """`unit`: only that unit's subjects (what a unit administrator may see); ranks stay the county's."""
     rounds, ledger = c.rounds, c.ledger
     period = rounds.period(kind, period_id)
     category = ledger.rulebook_for(period).category(kind)
     ledger.projection.catch_up()
     position, items = ledger.projection.standings(kind, period.id)
+    items = [i for i in items if unit is None or i["unit"] == unit]
     book = Workbook()
     summary = book.active
     summary.title = "汇总"
@@ -183,11 +185,12 @@ def _save(document: Document) -> bytes:
 SEAL = "\n\n\n（盖  章）\n年    月    日"
 
 
-def nomination_form(c: Container, nomination_id: str) -> tuple[str, bytes]:
+def nomination_form(c: Container, nomination_id: str, mask: bool = False) -> tuple[str, bytes]:
     """申报推荐表 (annex 4 for workers, 5 for windows, 6 for halls) on one A4 sheet, with the
-    unit's and the office's opinion blocks left empty for their seals."""
+    unit's and the office's opinion blocks left empty for their seals. `mask` hides the birth
+    month and phone (for readers outside the office and the subject's unit)."""
     nomination = c.ledger.get(Nomination, nomination_id, "nomination_id")
-    d = nomination.details
+    d = {k: ("****" if mask and k in ("birth_month", "phone") else v) for k, v in nomination.details.items()}
     county = c.settings.county.removesuffix("侗族自治县")
     document = _document()
     _title(document, f"{county}县“{AWARDS[nomination.kind]}”申报推荐表", 16)

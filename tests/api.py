@@ -11,7 +11,6 @@ from domain.accounts import LoginAttempt, Operation
 from service.clock import SettableClock
 from tests.conftest import ADMIN
 
-
 AUDIT_TOPICS = (get_topic(Operation.Logged), get_topic(LoginAttempt.Attempted))
 
 

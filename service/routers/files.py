@@ -9,9 +9,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from domain.nominations import Nomination
 from service.exports import nomination_form, notice_document, score_workbook
 from service.importers import ImportRefused, import_attendance, import_figures, import_roster
-from service.security import Ledgers, Principal, Reader, allowed
+from service.security import Ledgers, Principal, Reader, allowed, require_scope, sees_personal_details
 
 router = APIRouter(tags=["files"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,14 +61,16 @@ async def upload_roster(file: Annotated[UploadFile, File()], effective_date: Ann
 @router.get("/api/periods/{period}/scores.xlsx", response_class=Response,
             responses={200: {"content": {XLSX: {}}}}, summary="The score workbook of a period, as in annexes 1-3")
 def scores(period: str, kind: Annotated[Literal["worker", "window", "hall"], Query()], c: Ledgers,
-           _: Reader) -> Response:
-    return _download(*score_workbook(c, kind, period), XLSX)
+           who: Reader) -> Response:
+    return _download(*score_workbook(c, kind, period, unit=who.unit if who.role == "unit_admin" else None), XLSX)
 
 
 @router.get("/api/nominations/{nomination_id}/form.docx", response_class=Response,
             responses={200: {"content": {DOCX: {}}}}, summary="The nomination form (申报推荐表, annexes 4-6)")
-def form(nomination_id: str, c: Ledgers, _: Reader) -> Response:
-    return _download(*nomination_form(c, nomination_id), DOCX)
+def form(nomination_id: str, c: Ledgers, who: Reader) -> Response:
+    nomination = c.ledger.get(Nomination, nomination_id, "nomination_id")
+    require_scope(who, nomination.unit, "nomination_id")
+    return _download(*nomination_form(c, nomination_id, mask=not sees_personal_details(who, nomination.unit)), DOCX)
 
 
 @router.get("/api/periods/{period}/notice.docx", response_class=Response,

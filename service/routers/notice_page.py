@@ -69,6 +69,8 @@ def objection_form(request: Request, period: str, kind: Annotated[Literal["worke
     back = f"/notice/{period}?kind={kind}"
     if not text.strip():
         return _message(request, "异议未提交", "请填写异议内容。", 422, back)
+    if not request.app.state.objection_limit.allow(request.client.host if request.client else "unknown"):
+        return _message(request, "异议未提交", "提交过于频繁,请稍后再试。", 429, back)
     try:
         the_period = c.rounds.period(kind, period)
         address = request.client.host if request.client else None

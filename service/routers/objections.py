@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from domain.objections import Objection
+from service.accounts import TooMany
 from service.deps import Key
 from service.schemas import ObjectionCreate, RulingCreate
 from service.security import Ledgers, Principal, Reader, allowed
@@ -26,6 +27,8 @@ def objection_public(objection: Objection, with_contact: bool = True) -> dict:
 def lodge(body: ObjectionCreate, c: Ledgers, request: Request) -> dict:
     period = c.rounds.period(body.kind, body.period)
     address = request.client.host if request.client else None
+    if not request.app.state.objection_limit.allow(address or "unknown"):
+        raise TooMany("text", "提交过于频繁,请稍后再试")
     saved = c.rounds.lodge_objection(body.kind, period, body.subject_id, body.text, body.contact, address)
     return objection_public(c.ledger.get(Objection, saved.id, "id"), with_contact=False)
 

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from domain.records import Record
+from domain.subjects import Subject
 from service.deps import Key
 from service.history import record_history
 from service.schemas import AttendanceCreate, RecordCreate, RetractionCreate
-from service.security import Ledgers, Principal, Reader, allowed
+from service.security import Ledgers, Principal, Reader, allowed, require_scope
 from service.views import record_public
 
 router = APIRouter(tags=["records"])
@@ -35,15 +36,22 @@ def retract(record_id: str, body: RetractionCreate, c: Ledgers,
     return _answer(c, saved.id)
 
 
+def _scoped(c, who: Principal, record_id: str) -> None:
+    record = c.ledger.get(Record, record_id, "record_id")
+    require_scope(who, c.ledger.get(Subject, record.subject_id, "record_id").unit, "record_id")
+
+
 @router.get("/api/records/{record_id}", summary="One record")
-def get_record(record_id: str, c: Ledgers, _: Reader) -> dict:
+def get_record(record_id: str, c: Ledgers, who: Reader) -> dict:
+    _scoped(c, who, record_id)
     c.ledger.projection.catch_up()
     return _answer(c, record_id)
 
 
 @router.get("/api/records/{record_id}/history",
             summary="Every event about a record: who, when received, occurrence time, evidence hashes")
-def history(record_id: str, c: Ledgers, _: Reader) -> dict:
+def history(record_id: str, c: Ledgers, who: Reader) -> dict:
+    _scoped(c, who, record_id)
     c.ledger.projection.catch_up()
     return record_history(c.ledger, record_id)
 

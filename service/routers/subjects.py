@@ -13,7 +13,7 @@ from projections.replay import replay_indexed
 from service.deps import Fresh, Key
 from service.dossier import build_dossier
 from service.schemas import AssignmentCreate, SubjectCreate
-from service.security import Ledgers, Principal, Reader, allowed
+from service.security import Ledgers, Principal, Reader, allowed, in_scope, require_scope
 from service.views import subject_public
 
 router = APIRouter(tags=["subjects"])
@@ -36,10 +36,12 @@ def reassign(subject_id: str, body: AssignmentCreate, c: Ledgers, who: Manager, 
 
 
 @router.get("/api/subjects", summary="Subjects, optionally of one kind")
-def list_subjects(c: Fresh, _: Reader, kind: Literal["hall", "window", "worker"] | None = None) -> dict:
+def list_subjects(c: Fresh, who: Reader, kind: Literal["hall", "window", "worker"] | None = None) -> dict:
     items = []
     for k in [kind] if kind else ["hall", "window", "worker"]:
         for row in c.ledger.projection.subjects_of_kind(k):
+            if not in_scope(who, row["unit"]):
+                continue
             items.append({"id": row["subject_id"], "kind": row["kind"], "name": row["name"], "unit": row["unit"],
                           "code": row["code"],
                           "assignments": [{"parent_id": p, "effective_at": e} for e, p in row["assignments"]]})
@@ -47,15 +49,18 @@ def list_subjects(c: Fresh, _: Reader, kind: Literal["hall", "window", "worker"]
 
 
 @router.get("/api/subjects/{subject_id}", summary="One subject with its assignments")
-def get_subject(subject_id: str, c: Ledgers, _: Reader) -> dict:
-    return subject_public(c.ledger.get(Subject, subject_id, "subject_id"), c.clock.now())
+def get_subject(subject_id: str, c: Ledgers, who: Reader) -> dict:
+    subject = c.ledger.get(Subject, subject_id, "subject_id")
+    require_scope(who, subject.unit)
+    return subject_public(subject, c.clock.now())
 
 
 @router.get("/api/subjects/{subject_id}/dossier", response_class=Response,
             responses={200: {"content": {XLSX: {}}, "description": "the dispute file as an xlsx workbook"}},
             summary="The dispute file (申诉卷宗): scorecards now and at close, every entry, the chain head")
-def dossier(subject_id: str, c: Ledgers, _: Reader,
+def dossier(subject_id: str, c: Ledgers, who: Reader,
             period: Annotated[str, Query(description="2022H1, 2022H2 or 2022")]) -> Response:
+    require_scope(who, c.ledger.get(Subject, subject_id, "subject_id").unit)
     filename, data = build_dossier(c, subject_id, period)
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -65,12 +70,13 @@ def dossier(subject_id: str, c: Ledgers, _: Reader,
 def scorecard(
     subject_id: str,
     c: Fresh,
-    _: Reader,
+    who: Reader,
     period: Annotated[str, Query(description="2022H1, 2022H2 (workers, windows) or 2022 (halls)")],
     as_of: Annotated[AwareDatetime | None, Query(description="a moment, with offset")] = None,
     position: Annotated[int | None, Query(ge=0, description="a log position")] = None,
 ) -> dict:
     subject = c.ledger.get(Subject, subject_id, "subject_id")
+    require_scope(who, subject.unit)
     check_period_kind(parse_period(period), subject.kind)
     projection = c.ledger.projection
     if as_of is None and position is None:
