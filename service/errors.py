@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -85,8 +85,11 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse({"detail": detail}, status_code=422)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
+    @app.exception_handler(IntegrityError)
+    async def clash(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": [{"field": "request", "message": "数据已被同时修改,请重试"}]}, status_code=409)
+
+    @app.exception_handler(PersistenceError)
     async def store_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("store unavailable: %s", exc)
         return JSONResponse({"detail": "数据库暂时不可用,请稍后重试;已确认的记录不会丢失"}, status_code=503,

@@ -5,8 +5,10 @@ allowed or refused, appended to the log as an Operation event (who, from where, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
+from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,6 +17,7 @@ from fastapi.responses import JSONResponse
 from domain.accounts import Operation
 from service.bootstrap import Container
 
+log = logging.getLogger(__name__)
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                                "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
@@ -59,7 +62,11 @@ def install_hardening(app: FastAPI, container: Container) -> None:
 
 def _log_operation(container: Container, request: Request, status: int) -> None:
     who = getattr(request.state, "principal", None)
-    container.ledger.save(Operation(
-        actor=who.username if who else "anonymous", role=who.role if who else None,
-        address=client_address(request), method=request.method, path=request.url.path[:300], status=status,
-        success=status < 400, recorded_at=container.clock.now()))
+    operation = Operation(actor=who.username if who else "anonymous", role=who.role if who else None,
+                          address=client_address(request), method=request.method, path=request.url.path[:300],
+                          status=status, success=status < 400, recorded_at=container.clock.now())
+    try:
+        container.ledger.save(operation)
+    except PersistenceError as error:  # the store is down: the request was answered 503 anyway
+        log.error("operation log entry not written (store unavailable): %s %s %s by %s: %s", request.method,
+                  request.url.path, status, operation.actor, error)
