@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
@@ -25,7 +26,7 @@ from domain.facts import Facts, apply, changes_of, facts_from_json, facts_to_jso
 from domain.nominations import Nomination
 from domain.periods import in_service, parse_period
 from domain.rulebook import RulebookLibrary
-from domain.scoring import Scorecard, rank_standings, score, score_halls
+from domain.scoring import Scorecard, number, rank_standings, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
 from projections import chain
 from projections.store import Cursor, ReadStore
@@ -195,12 +196,15 @@ class ScorecardProjection:
                 cards[(hall_id, period)] = card
                 batch.facts[(hall_id, period)] = halls[hall_id]
         cur.executemany(
-            "INSERT INTO {p}rm_cards (subject_id, period, kind, facts, card, position) VALUES (?, ?, ?, ?, ?, ?)"
+            "INSERT INTO {p}rm_cards (subject_id, period, kind, facts, card, position, total, bonus, vetoed,"
+            " veto_reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (subject_id, period) DO UPDATE SET facts = excluded.facts, card = excluded.card,"
-            " position = excluded.position",
+            " position = excluded.position, total = excluded.total, bonus = excluded.bonus,"
+            " vetoed = excluded.vetoed, veto_reasons = excluded.veto_reasons",
             [
                 (subject_id, period, card.kind, json.dumps(facts_to_json(batch.facts[(subject_id, period)])),
-                 json.dumps(card.as_dict(), ensure_ascii=False), position)
+                 json.dumps(card.as_dict(), ensure_ascii=False), position, str(card.total), str(card.bonus),
+                 int(card.vetoed), json.dumps(list(card.veto_reasons)))
                 for (subject_id, period), card in cards.items()
             ],
         )
@@ -256,7 +260,7 @@ class ScorecardProjection:
         with self.store.snapshot() as cur:
             position = int(cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])["position"])
             rows = cur.all(
-                "SELECT s.*, c.card, n.nomination_id FROM {p}rm_subjects s"
+                "SELECT s.*, c.total, c.bonus, c.vetoed, c.veto_reasons, n.nomination_id FROM {p}rm_subjects s"
                 " LEFT JOIN {p}rm_cards c ON c.subject_id = s.subject_id AND c.period = ?"
                 " LEFT JOIN {p}rm_nominations n ON n.subject_id = s.subject_id AND n.period = ?"
                 " WHERE s.kind = ?",
@@ -265,8 +269,9 @@ class ScorecardProjection:
             entries = {}
             for r in rows:
                 subject = _subject_from_row(r)
-                if r["card"]:
-                    card = json.loads(r["card"])
+                if r["total"] is not None:
+                    card = {"total": number(Decimal(r["total"])), "bonus": number(Decimal(r["bonus"])),
+                            "vetoed": bool(r["vetoed"]), "veto_reasons": json.loads(r["veto_reasons"])}
                 elif in_service(since_of(subject), the_period):
                     card = self._clean_card(cur, subject, period)
                 else:

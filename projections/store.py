@@ -21,8 +21,10 @@ SCHEMA = [
     " position BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS rm_subjects_kind ON {p}rm_subjects (kind)",
     # One row per subject and period: the facts folded so far and the scorecard they give.
+    # total, bonus, vetoed and veto_reasons repeat the card's own so that standings parse no JSON.
     "CREATE TABLE IF NOT EXISTS {p}rm_cards (subject_id TEXT NOT NULL, period TEXT NOT NULL,"
     " kind TEXT NOT NULL, facts TEXT NOT NULL, card TEXT NOT NULL, position BIGINT NOT NULL,"
+    " total TEXT NOT NULL, bonus TEXT NOT NULL, vetoed INTEGER NOT NULL, veto_reasons TEXT NOT NULL,"
     " PRIMARY KEY (subject_id, period))",
     "CREATE INDEX IF NOT EXISTS rm_cards_period ON {p}rm_cards (period, kind)",
     # One row per event: when it was received (for as-of questions) and what it was about.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from projections.replay import replay_all
 from projections.scorecards import NAME, ScorecardProjection, _subject_from_row
@@ -40,8 +41,10 @@ def verify(projection: ScorecardProjection, on_page: Callable[[int], None] | Non
     store = projection.store
     with store.snapshot() as cur:
         position = int(cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])["position"])
-        live_cards = {(r["subject_id"], r["period"]): json.loads(r["card"])
-                      for r in cur.all("SELECT subject_id, period, card FROM {p}rm_cards")}
+        rows = cur.all("SELECT subject_id, period, card, total, vetoed FROM {p}rm_cards")
+        live_cards = {(r["subject_id"], r["period"]): json.loads(r["card"]) for r in rows}
+        # The standings read these columns, not the card: they must agree with it too.
+        columns = {(r["subject_id"], r["period"]): (Decimal(r["total"]), bool(r["vetoed"])) for r in rows}
         live_subjects = {r["subject_id"]: _subject_from_row(r) for r in cur.all("SELECT * FROM {p}rm_subjects")}
     folded, replayed = replay_all(projection.recorder, projection.mapper, projection.rulebooks, position, on_page)
     differences = []
@@ -50,6 +53,8 @@ def verify(projection: ScorecardProjection, on_page: Callable[[int], None] | Non
         again = replayed[key].as_dict() if key in replayed else None
         if live != again:
             differences.append(Difference(key[0], key[1], _describe(live, again)))
+        elif key in columns and again is not None and columns[key] != (Decimal(str(again["total"])), again["vetoed"]):
+            differences.append(Difference(key[0], key[1], f"排名用的总分列 {columns[key]} 与考评表不一致"))
     for subject_id in sorted(set(live_subjects) | set(folded.subjects)):
         live, again = live_subjects.get(subject_id), folded.subjects.get(subject_id)
         if live != again:

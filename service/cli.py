@@ -164,6 +164,28 @@ def export_scores_command(period: Annotated[str, typer.Option(help="2022H1, 2022
 
 
 @app.command()
+def bench(quick: Annotated[bool, typer.Option("--quick", help="a tenth of the data: CI-sized")] = False,
+          json_file: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON")] = None) -> None:
+    """Measure each figure beside its raw baseline, in the same run, on the configured store."""
+    import json
+
+    from service.bench import as_json
+    from service.bench import run as run_bench
+    from service.settings import Settings
+
+    started = time.perf_counter()
+    figures = run_bench(Settings(), quick, lambda line: err.print(line, markup=False))
+    table = Table("figure", "value", "baseline", "ratio", "goal", "met")
+    for f in figures:
+        table.add_row(f.name, f"{f.value:,.2f} {f.unit}", f"{f.baseline_value:,.2f} ({f.baseline})", f"{f.ratio:.3f}",
+                      f.goal, "yes" if f.met else "no")
+    console.print(table)
+    console.print(f"bench took {time.perf_counter() - started:.0f} s")
+    if json_file is not None:
+        json_file.write_text(json.dumps(as_json(figures), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@app.command()
 def replay(subject: Annotated[str, typer.Option(help="subject id")],
            period: Annotated[str, typer.Option(help="2022H1, 2022H2 or 2022")],
            as_of: Annotated[datetime | None, typer.Option("--as-of", help="a moment, with offset")] = None,

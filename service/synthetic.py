@@ -23,11 +23,7 @@ from service.clock import SettableClock
 from service.ledger import Ledger
 
 HALLS, WINDOWS_PER_HALL, WORKERS_PER_WINDOW = 25, 4.8, 5
-ATTENDANCE_PER_WORKDAY = 900
-FINDINGS_PER_WORKDAY = 200
-PRAISE_PER_WORKDAY = 30
-COMPLAINTS_PER_WORKDAY = 8
-RETRACTIONS_PER_WORKDAY = 6
+VOLUMES = {"attendance": 900, "findings": 200, "praise": 30, "complaints": 8, "retractions": 6}  # per workday
 WORKER_FINDINGS = ["A1.1.2", "A1.1.4a", "A1.1.4b", "A1.1.5", "A1.2.1", "A1.2.2", "A1.2.3", "A1.2.4", "A1.2.5",
                    "A1.3.1", "A1.3.2", "A1.4.1", "A1.4.2", "A1.4.3"]
 WORKER_VETOES = ["A1.5.1", "A1.5.3", "A1.5.5", "A1.5.7"]
@@ -51,8 +47,10 @@ class Stats:
 
 
 def generate(ledger: Ledger, clock: SettableClock, counties: int, seed: int, year: int,
-             on_day: Callable[[date], None] | None = None) -> Stats:
+             on_day: Callable[[date], None] | None = None, scale: float = 1.0) -> Stats:
+    """`scale` shrinks the daily volumes (benchmarks' --quick); the roster stays a county's."""
     rng = random.Random(seed)
+    volumes = {name: max(1, round(value * scale)) for name, value in VOLUMES.items()}
     stats = Stats()
     clock.set(datetime.combine(date(year, 1, 1), time(8), tzinfo=SHANGHAI))
     with ledger.batched(size=2000, catch_up=False):
@@ -64,7 +62,7 @@ def generate(ledger: Ledger, clock: SettableClock, counties: int, seed: int, yea
             clock.set(datetime.combine(day, time(18), tzinfo=SHANGHAI))
             if day.weekday() < 5:
                 for county in places:
-                    _workday(ledger, rng, county, day, recent, complaints, stats)
+                    _workday(ledger, rng, county, day, recent, complaints, stats, volumes)
             _verdicts(ledger, rng, day, complaints, stats)
             if day == date(year, 12, 20):
                 for county in places:
@@ -111,10 +109,10 @@ def _at(rng: random.Random, day: date) -> datetime:
 
 
 def _workday(ledger: Ledger, rng: random.Random, county: County, day: date, recent: list[str],
-             complaints: list[tuple[date, str]], stats: Stats) -> None:
+             complaints: list[tuple[date, str]], stats: Stats, volumes: dict[str, int]) -> None:
     seen: set[tuple[str, str]] = set()
     draws = 0
-    while len(seen) < ATTENDANCE_PER_WORKDAY and draws < 4 * ATTENDANCE_PER_WORKDAY:
+    while len(seen) < volumes["attendance"] and draws < 4 * volumes["attendance"]:
         draws += 1
         worker = rng.choices(county.workers, cum_weights=county.weights)[0]
         kind = "absent" if rng.random() < 0.0003 else ("late" if rng.random() < 0.7 else "early_leave")
@@ -124,7 +122,7 @@ def _workday(ledger: Ledger, rng: random.Random, county: County, day: date, rece
         minutes = None if kind == "absent" else (rng.randint(91, 180) if rng.random() < 0.0005 else rng.randint(1, 60))
         excused = rng.random() < 0.3
         _write(stats, lambda w=worker, k=kind, m=minutes, e=excused: ledger.attendance("attendance", w, day, k, m, e))
-    for _ in range(FINDINGS_PER_WORKDAY):
+    for _ in range(volumes["findings"]):
         roll = rng.random()
         if roll < 0.85:
             subject = rng.choices(county.workers, cum_weights=county.weights)[0]
@@ -137,16 +135,16 @@ def _workday(ledger: Ledger, rng: random.Random, county: County, day: date, rece
         if saved is not None:
             recent.append(saved.id)
             del recent[:-500]
-    for _ in range(PRAISE_PER_WORKDAY):
+    for _ in range(volumes["praise"]):
         worker = rng.choice(county.workers)
         _write(stats, lambda w=worker: ledger.record("office", w, "A1.6.1", _at(rng, day), "other", "群众送锦旗"))
-    for _ in range(COMPLAINTS_PER_WORKDAY):
+    for _ in range(volumes["complaints"]):
         subject = rng.choices(county.workers, cum_weights=county.weights)[0] if rng.random() < 0.8 else \
             rng.choice(county.windows)
         saved = _write(stats, lambda s=subject: ledger.complaint("office", s, _at(rng, day), "12345热线", "群众投诉"))
         if saved is not None:
             complaints.append((day, saved.id))
-    for _ in range(RETRACTIONS_PER_WORKDAY):
+    for _ in range(volumes["retractions"]):
         if recent:
             record_id = recent.pop(rng.randrange(len(recent)))
             _write(stats, lambda r=record_id: ledger.retract("office", r, "复核撤销"))

@@ -141,6 +141,13 @@ def test_verify_catches_a_read_model_edited_by_hand(api, container, monkeypatch)
     _, differences = verify(projection)
     assert [(d.subject_id, d.period) for d in differences] == [(a, "2022H1")]
     assert "total: 读模型 99,重放 95" in differences[0].what
+    with projection.store.transaction() as cur:  # the card put right, the standings column edited instead
+        cur.execute("UPDATE {p}rm_cards SET card = REPLACE(card, '\"total\": 99', '\"total\": 95'), total = '99'"
+                    " WHERE subject_id = ?", [a])
+    assert [(d.subject_id, d.period) for d in verify(projection)[1]] == [(a, "2022H1")]
+    with projection.store.transaction() as cur:
+        cur.execute("UPDATE {p}rm_cards SET card = REPLACE(card, '\"total\": 95', '\"total\": 99') WHERE subject_id = ?",
+                    [a])
     monkeypatch.setenv("EVAL_DATABASE_URL", container.settings.database_url)
     result = CliRunner().invoke(evalctl, ["verify"])
     assert result.exit_code == 1 and "total: 读模型 99,重放 95" in result.output
