@@ -48,7 +48,10 @@ def _cell(value: object) -> str:
 
 def _rows(data: bytes) -> Iterator[list[str]]:
     if data[:4] == b"PK\x03\x04":  # an XLSX file is a zip archive
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # noqa: BLE001 - any unreadable workbook is the file's problem, not ours
+            raise TableError([Problem(1, "文件", f"无法读取 XLSX 文件:{type(error).__name__}")]) from None
         for row in book.worksheets[0].iter_rows(values_only=True):
             yield [_cell(v) for v in row]
         return
@@ -60,7 +63,14 @@ def _rows(data: bytes) -> Iterator[list[str]]:
             continue
     else:
         raise TableError([Problem(1, "文件", "无法识别文件编码,请保存为 UTF-8 或 GBK 编码的 CSV,或 XLSX")])
-    for row in csv.reader(io.StringIO(text)):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise TableError([Problem(reader.line_num, "文件", f"CSV 格式不对:{error}")]) from None
         yield [c.strip() for c in row]
 
 

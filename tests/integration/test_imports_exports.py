@@ -209,3 +209,9 @@ def test_the_nomination_form_and_the_public_notice_as_word_documents(api, client
     table = [[c.text for c in row.cells] for row in notice.tables[0].rows]
     assert table[0] == ["序号", "名称", "单位", "考评得分"] and table[1][1] == "县政务服务中心"
     assert any("公示时间:2022年6月10日至2022年6月15日" in p.text for p in notice.paragraphs)
+
+
+@pytest.mark.parametrize("data", [b"\r0", b"PK\x03\x04not really a workbook"])
+def test_a_malformed_file_is_refused_naming_the_line(api, data):
+    answer = send(api, "attendance", "broken", data, expect=422)
+    assert answer["detail"][0]["column"] == "文件" and answer["detail"][0]["message"]
