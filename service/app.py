@@ -56,8 +56,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         if container.settings.admin_token:
             log.warning("EVAL_ADMIN_TOKEN is set: a bootstrap office administrator exists; it is for first "
                         "set-up only - create named accounts and unset it")
-        # Before the first request: close what fell due while the service was down.
+        # Before the first request: close what fell due while the service was down, and revise
+        # any closed round that a crash left out of step with the log.
         container.rounds.tick()
+        container.rounds.reconcile()
         scheduler = start_scheduler(container.rounds) if container.settings.scheduler else None
         yield
         if scheduler is not None:

@@ -197,6 +197,23 @@ class Rounds:
             return None
         return self.ledger.write("round", None, build)
 
+    def reconcile(self) -> list[str]:
+        """At start-up: a closed round whose frozen (or last revised) standings no longer match
+        the log gets a revision. This completes a ruling whose process died between saving
+        the ruling and saving its revision (two transactions), so no change stays silent."""
+        done = []
+        for kind in KINDS:
+            for period in self.periods_so_far(kind):
+                found = self.round(kind, period)
+                if found is None:
+                    continue
+                self.ledger.projection.catch_up()
+                _, items = self.ledger.projection.standings(kind, period.id)
+                if standings_changes(found.standings, items):
+                    self.revise(SCHEDULER, kind, period, {"reconciled_at_start": True})
+                    done.append(f"revise {kind} {period.id}")
+        return done
+
     # --- the scheduler's job ------------------------------------------------------------------
 
     def periods_so_far(self, kind: str) -> list[Period]:

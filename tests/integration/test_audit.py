@@ -247,3 +247,33 @@ def test_the_dossier_workbook_holds_the_cards_entries_and_chain_head(api, clock)
     disputed = next(r for r in rows if r[0] == finding["id"])
     assert disputed[7] == "否" and photo["sha256"] in disputed[9] and "申诉成立:属实" in disputed[10]
     assert "裁定成立:属实" in disputed[11]
+
+
+def test_a_crash_between_a_ruling_and_its_revision_is_completed_at_the_next_start(api, clock, container,
+                                                                                   monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.rounds import Rounds
+    from tests.conftest import make_container
+
+    _, a, _ = two_windows(api)
+    finding = api.record(a, "A2.4.3", "2022-06-01T09:00:00+08:00", source="supervision")
+    clock.set(datetime.fromisoformat("2022-07-01T09:00:00+08:00"))
+    api.client.app.state.container.rounds.tick()
+    dispute = api.post("/api/disputes", {"record_id": finding["id"], "grounds": "急件"})
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(Rounds, "revise", crash)
+    with pytest.raises(RuntimeError):
+        api.post(f"/api/disputes/{dispute['id']}/ruling", {"upheld": True, "note": "属实"})
+    monkeypatch.undo()
+    assert api.get("/api/periods/2022H1", kind="window")["revisions"] == []  # the ruling is saved, no revision
+    restarted = make_container(container.settings.database_url, clock)
+    with TestClient(create_app(container=restarted)) as client:
+        period = client.get("/api/periods/2022H1", params={"kind": "window"}, headers=ADMIN).json()
+    [revision] = period["revisions"]
+    assert revision["cause"] == {"reconciled_at_start": True}
+    assert revision["changes"][0]["old_total"] == 90 and revision["changes"][0]["new_total"] == 100
