@@ -20,20 +20,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from domain.errors import Conflict
 from domain.evidence import Evidence
 from domain.nominations import Nomination
-from domain.periods import SHANGHAI, Period
+from domain.periods import SHANGHAI, parse_period
 from domain.records import Record
 from domain.rulebook import Category
 from service.bootstrap import Container
+from service.wording import COUNTING_WORD, period_name
 
 FONT = "SimSun"  # 宋体: present on the office's Windows machines; LibreOffice maps it to a CJK font
 ORDINALS = "一二三四五六七八九十"
-AWARDS = {"worker": "优秀政务服务工作者", "window": "优质服务窗口", "hall": "政务服务标杆大厅"}
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-
-def period_name(period: Period) -> str:
-    return f"{period.year}年" + {1: "上半年", 2: "下半年", None: "度"}[period.half]
 
 
 def _section_text(section) -> str:
@@ -190,10 +186,11 @@ def nomination_form(c: Container, nomination_id: str, mask: bool = False) -> tup
     unit's and the office's opinion blocks left empty for their seals. `mask` hides the birth
     month and phone (for readers outside the office and the subject's unit)."""
     nomination = c.ledger.get(Nomination, nomination_id, "nomination_id")
+    award = c.ledger.rulebook_for(parse_period(nomination.period)).category(nomination.kind).title
     d = {k: ("****" if mask and k in ("birth_month", "phone") else v) for k, v in nomination.details.items()}
     county = c.settings.county.removesuffix("侗族自治县")
     document = _document()
-    _title(document, f"{county}县“{AWARDS[nomination.kind]}”申报推荐表", 16)
+    _title(document, f"{county}县“{award}”申报推荐表", 16)
     if nomination.kind == "worker":
         table = document.add_table(rows=6, cols=8)
         rows = [["姓名", d["name"], "性别", d["gender"], "出生\n年月", d["birth_month"], "政治\n面貌", d["political_status"]],
@@ -244,17 +241,18 @@ def _merge_runs(table, r: int, values: list) -> None:
 def notice_document(c: Container, kind: str, period_id: str) -> tuple[str, bytes]:
     """The public notice (公示) ready to print and post."""
     period = c.rounds.period(kind, period_id)
+    award = c.ledger.rulebook_for(period).category(kind).title
     found = c.rounds.round(kind, period)
     if found is None or found.notice is None:
-        raise Conflict("period", f"{period_name(period)}“{AWARDS[kind]}”评选结果尚未公示")
+        raise Conflict("period", f"{period_name(period)}“{award}”评选结果尚未公示")
     items = found.notice["listed"]
     settings = c.settings
     document = _document()
-    _title(document, f"关于{period_name(period)}“{AWARDS[kind]}”评选结果的公示")
+    _title(document, f"关于{period_name(period)}“{award}”评选结果的公示")
     document.add_paragraph(
         f"根据《{settings.county}{period.year}年“优秀政务服务工作者”、“优质服务窗口”、“政务服务标杆大厅”评选活动方案》,"
-        f"经单位推荐、{settings.office_name}核实评定,拟确定以下{len(items)}{'名' if kind == 'worker' else '个'}"
-        f"为{period_name(period)}“{AWARDS[kind]}”,现予以公示。").paragraph_format.first_line_indent = Pt(24)
+        f"经单位推荐、{settings.office_name}核实评定,拟确定以下{len(items)}{COUNTING_WORD[kind]}"
+        f"为{period_name(period)}“{award}”,现予以公示。").paragraph_format.first_line_indent = Pt(24)
     table = document.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

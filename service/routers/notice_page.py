@@ -11,21 +11,17 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from domain.errors import Refused
-from domain.periods import SHANGHAI, Period
+from domain.periods import SHANGHAI
 from service.security import container
+from service.wording import COUNTING_WORD, period_name
 
 router = APIRouter(tags=["public notice"])
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
-AWARDS = {"worker": ("优秀政务服务工作者", "名"), "window": ("优质服务窗口", "个"), "hall": ("政务服务标杆大厅", "个")}
 
 
 def _local(moment) -> str:
     local = moment.astimezone(SHANGHAI)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-
-
-def _period_name(period: Period) -> str:
-    return f"{period.year}年" + {1: "上半年", 2: "下半年", None: "度"}[period.half]
 
 
 def _message(request: Request, title: str, message: str, status: int, back: str | None = None) -> HTMLResponse:
@@ -42,17 +38,17 @@ def notice_page(request: Request, period: str,
     except Refused as refused:
         return _message(request, "公示", refused.message, 422)
     found = c.rounds.round(kind, the_period)
-    award, unit_word = AWARDS[kind]
+    award, unit_word = c.ledger.rulebook_for(the_period).category(kind).title, COUNTING_WORD[kind]
     if found is None or found.notice is None:
-        return _message(request, "公示", f"{_period_name(the_period)}“{award}”评选结果尚未公示。", 404)
+        return _message(request, "公示", f"{period_name(the_period)}“{award}”评选结果尚未公示。", 404)
     final = found.final is not None
     items = found.final["list"] if final else found.notice["listed"]
     settings = c.settings
-    title = f"关于{_period_name(the_period)}“{award}”评选结果的{'通报' if final else '公示'}"
+    title = f"关于{period_name(the_period)}“{award}”评选结果的{'通报' if final else '公示'}"
     return templates.TemplateResponse(request, "notice.html", {
         "title": title, "status": found.status, "award": award, "unit_word": unit_word, "count": len(items),
         "items": items, "removed": found.final["removed"] if final else [], "period": period, "kind": kind,
-        "period_name": _period_name(the_period), "year": the_period.year, "county": settings.county,
+        "period_name": period_name(the_period), "year": the_period.year, "county": settings.county,
         "office": settings.office_name, "phone": settings.office_phone,
         "starts": _local(found.notice["starts"]), "ends": _local(found.notice["ends"]),
         "open": c.clock.now() < found.notice["ends"], "published": _local(found.notice["starts"]).split(" ")[0],
