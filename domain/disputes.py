@@ -8,10 +8,12 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Conflict
+from domain.rulings import Ruling
 
 
-class Dispute(Aggregate):
+class Dispute(Ruling, Aggregate):
+    ALREADY_RULED = ("dispute_id", "该申诉已有裁定")
+
     @event("Filed")
     def __init__(self, record_id: str, subject_id: str, grounds: str, actor: str, recorded_at: datetime):
         self.record_id = record_id
@@ -21,17 +23,6 @@ class Dispute(Aggregate):
         self.recorded_at = recorded_at
         self.ruling: dict | None = None
 
-    def rule(self, upheld: bool, note: str, actor: str, recorded_at: datetime) -> None:
-        if self.ruling is not None:
-            raise Conflict("dispute_id", "该申诉已有裁定")
-        self._ruled(upheld=upheld, note=note, actor=actor, recorded_at=recorded_at)
-
     @event("Ruled")
     def _ruled(self, upheld: bool, note: str, actor: str, recorded_at: datetime) -> None:
         self.ruling = {"upheld": upheld, "note": note, "actor": actor, "recorded_at": recorded_at}
-
-    @property
-    def status(self) -> str:
-        if self.ruling is None:
-            return "open"
-        return "upheld" if self.ruling["upheld"] else "dismissed"

@@ -7,10 +7,12 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Conflict
+from domain.rulings import Ruling
 
 
-class Objection(Aggregate):
+class Objection(Ruling, Aggregate):
+    ALREADY_RULED = ("objection_id", "该异议已有处理结论")
+
     @event("Lodged")
     def __init__(self, period: str, kind: str, subject_id: str, text: str, contact: str | None,
                  received_at: datetime, address: str | None):
@@ -22,17 +24,6 @@ class Objection(Aggregate):
         self.received_at = received_at
         self.ruling: dict | None = None
 
-    def rule(self, upheld: bool, note: str, actor: str, recorded_at: datetime) -> None:
-        if self.ruling is not None:
-            raise Conflict("objection_id", "该异议已有处理结论")
-        self._ruled(upheld=upheld, note=note, actor=actor, recorded_at=recorded_at)
-
     @event("Ruled")
     def _ruled(self, upheld: bool, note: str, actor: str, recorded_at: datetime) -> None:
         self.ruling = {"upheld": upheld, "note": note, "actor": actor, "recorded_at": recorded_at}
-
-    @property
-    def status(self) -> str:
-        if self.ruling is None:
-            return "open"
-        return "upheld" if self.ruling["upheld"] else "dismissed"
