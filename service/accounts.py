@@ -32,6 +32,7 @@ LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
+ACTIVITY_STEP = timedelta(minutes=1)  # how finely a session's last activity is recorded
 
 
 class Locked(Refused):
@@ -235,10 +236,13 @@ class Accounts:
                 raise Unauthenticated("Authorization", "会话已退出,请重新登录")
             if datetime.fromisoformat(row["expires_at"]) <= now:
                 raise Unauthenticated("Authorization", "会话已超过 12 小时,请重新登录")
-            if datetime.fromisoformat(row["last_seen"]) + IDLE <= now:
+            last_seen = datetime.fromisoformat(row["last_seen"])
+            if last_seen + IDLE <= now:
                 raise Unauthenticated("Authorization", "30 分钟无操作,会话已超时,请重新登录")
-            with self.store.transaction() as cur:
-                cur.execute("UPDATE {p}auth_sessions SET last_seen = ? WHERE token_hash = ?", [utc_text(now), digest])
+            if now - last_seen >= ACTIVITY_STEP:  # not a write transaction on every read
+                with self.store.transaction() as cur:
+                    cur.execute("UPDATE {p}auth_sessions SET last_seen = ? WHERE token_hash = ?",
+                                [utc_text(now), digest])
             user = self.user(row["user_id"])
             return Principal(str(user.id), user.username, user.role, user.unit), user.must_change_password
         issued = self.ledger.find(ApiToken, ApiToken.create_id(digest=digest))
