@@ -53,7 +53,7 @@ def _ensure_schema(env: dict[str, str]) -> None:
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True) -> Container:
     """`catch_up=False` leaves the read model as it is (evalctl rebuild drops it first)."""
     settings = settings or Settings()
-    clock = clock or Clock(settings.clock_start())
+    clock = clock or Clock(settings.now)
     env = persistence_env(settings.database_url, settings.pool_size)
     _ensure_schema(env)
     ledger = Ledger(env=env, clock=clock, rulebooks=load_rulebooks(),

@@ -3,8 +3,6 @@ never at import time, so tests can build as many differently configured apps as 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -37,6 +35,3 @@ class Settings(BaseSettings):
     max_body_bytes: int = 60 * 1024 * 1024
     cors_origins: list[str] = []
     objections_per_address: int = 10
-
-    def clock_start(self) -> datetime | None:
-        return self.now
