@@ -22,9 +22,13 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from domain.accounts import LoginAttempt, Operation
+from domain.complaints import Complaint
+from domain.disputes import Dispute
 from domain.facts import Facts, apply, changes_of, facts_from_json, facts_to_json
 from domain.nominations import Nomination
+from domain.objections import Objection
 from domain.periods import in_service, parse_period
+from domain.records import Record
 from domain.rulebook import RulebookLibrary
 from domain.scoring import Scorecard, number, rank_standings, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
@@ -32,6 +36,9 @@ from projections import chain
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
+# The office's worklists (rm_queue): the event that opens an item, and the one that settles it.
+QUEUE_OPENED_BY = {Complaint.Filed: "complaint", Objection.Lodged: "objection", Dispute.Filed: "dispute"}
+QUEUE_SETTLED_BY = (Complaint.Judged, Objection.Ruled, Dispute.Ruled)
 
 
 def utc_text(moment: datetime | None) -> str | None:
@@ -53,6 +60,9 @@ class Batch:
     nominations: list[tuple[str, str, str, str, str, int]] = field(default_factory=list)
     touches: set[tuple[str, str, int]] = field(default_factory=set)
     audit: list[tuple] = field(default_factory=list)
+    authored: list[tuple[str, int, str]] = field(default_factory=list)
+    queue_opened: list[tuple] = field(default_factory=list)
+    queue_settled: list[str] = field(default_factory=list)
 
 
 class ScorecardProjection:
@@ -132,6 +142,13 @@ class ScorecardProjection:
             elif isinstance(event, Operation.Logged):
                 batch.audit.append((position, utc_text(event.recorded_at), event.actor, event.role, event.address,
                                     f"{event.method} {event.path}", event.status, int(event.success), None))
+            if isinstance(event, Record.Created):
+                batch.authored.append((event.actor, position, str(event.originator_id)))
+            if type(event) in QUEUE_OPENED_BY:
+                batch.queue_opened.append((str(event.originator_id), QUEUE_OPENED_BY[type(event)], event.subject_id,
+                                           utc_text(getattr(event, "received_at", None) or event.recorded_at), position, 1))
+            elif isinstance(event, QUEUE_SETTLED_BY):
+                batch.queue_settled.append(str(event.originator_id))
             if isinstance(event, Nomination.Submitted):
                 batch.nominations.append((event.subject_id, event.period, event.kind, str(event.originator_id),
                                           event.unit, position))
@@ -182,6 +199,10 @@ class ScorecardProjection:
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id, period) DO NOTHING",
             batch.nominations,
         )
+        cur.executemany("INSERT INTO {p}rm_authored (actor, position, record_id) VALUES (?, ?, ?)", batch.authored)
+        cur.executemany("INSERT INTO {p}rm_queue (item_id, kind, subject_id, received_at, position, open)"
+                        " VALUES (?, ?, ?, ?, ?, ?)", batch.queue_opened)
+        cur.executemany("UPDATE {p}rm_queue SET open = 0 WHERE item_id = ?", [(i,) for i in batch.queue_settled])
         if batch.new_halls:
             rows = cur.all("SELECT DISTINCT period FROM {p}rm_cards WHERE kind = 'hall'")
             batch.hall_periods.update(r["period"] for r in rows)
@@ -370,6 +391,34 @@ class ScorecardProjection:
             row = cur.one("SELECT position FROM {p}rm_events WHERE originator_id = ? AND originator_version = ?",
                           [originator_id, version])
         return int(row["position"]) if row else None
+
+    def authored_by(self, actor: str, limit: int) -> list[str]:
+        """The ids of the records an actor made, newest first."""
+        with self.store.transaction(commit=False) as cur:
+            rows = cur.all("SELECT record_id FROM {p}rm_authored WHERE actor = ? ORDER BY position DESC LIMIT ?",
+                           [actor, limit])
+        return [r["record_id"] for r in rows]
+
+    def open_items(self, kind: str, limit: int) -> dict:
+        """Open complaints, objections or disputes (rm_queue), oldest first: the office's worklist."""
+        with self.store.transaction(commit=False) as cur:
+            rows = cur.all("SELECT q.item_id, q.subject_id, q.received_at, s.name, s.unit FROM {p}rm_queue q"
+                           " LEFT JOIN {p}rm_subjects s ON s.subject_id = q.subject_id"
+                           " WHERE q.open = 1 AND q.kind = ? ORDER BY q.position LIMIT ?", [kind, limit])
+            count = cur.one("SELECT COUNT(*) AS n FROM {p}rm_queue WHERE open = 1 AND kind = ?", [kind])
+        return {"count": int(count["n"]), "items": [dict(r) for r in rows]}
+
+    def latest_of_topic(self, topic: str) -> str | None:
+        """The aggregate of the latest event with this topic (the last chain verification)."""
+        with self.store.transaction(commit=False) as cur:
+            row = cur.one("SELECT originator_id FROM {p}rm_events WHERE topic = ? ORDER BY position DESC LIMIT 1", [topic])
+        return row["originator_id"] if row else None
+
+    def nomination_of(self, subject_id: str, period: str) -> str | None:
+        with self.store.transaction(commit=False) as cur:
+            row = cur.one("SELECT nomination_id FROM {p}rm_nominations WHERE subject_id = ? AND period = ?",
+                          [subject_id, period])
+        return row["nomination_id"] if row else None
 
     def all_cards(self) -> Iterable[tuple[str, str, dict]]:
         with self.store.transaction(commit=False) as cur:

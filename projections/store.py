@@ -40,6 +40,13 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS {p}rm_nominations (subject_id TEXT NOT NULL, period TEXT NOT NULL,"
     " kind TEXT NOT NULL, nomination_id TEXT NOT NULL, unit TEXT NOT NULL, position BIGINT NOT NULL,"
     " PRIMARY KEY (subject_id, period))",
+    # Who recorded what (an inspector's "my recent submissions"), newest last.
+    "CREATE TABLE IF NOT EXISTS {p}rm_authored (actor TEXT NOT NULL, position BIGINT NOT NULL,"
+    " record_id TEXT NOT NULL, PRIMARY KEY (actor, position))",
+    # The office's worklists: complaints, objections and disputes, open until judged or ruled.
+    "CREATE TABLE IF NOT EXISTS {p}rm_queue (item_id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_id TEXT NOT NULL,"
+    " received_at TEXT, position BIGINT NOT NULL, open INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS rm_queue_open ON {p}rm_queue (open, kind, position)",
     # Evidence files by SHA-256 (not a read model: the bytes are kept here, their metadata in events).
     "CREATE TABLE IF NOT EXISTS {p}evidence_files (sha256 TEXT PRIMARY KEY, content_type TEXT NOT NULL,"
     " size BIGINT NOT NULL, data {blob} NOT NULL)",
@@ -58,7 +65,7 @@ SCHEMA = [
 
 
 READ_MODEL_TABLES = ("rm_tracking", "rm_subjects", "rm_cards", "rm_events", "rm_nominations", "rm_touches",
-                     "rm_audit")
+                     "rm_audit", "rm_authored", "rm_queue")
 
 
 class ReadStore:

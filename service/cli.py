@@ -18,7 +18,6 @@ from rich.table import Table
 from domain.errors import Refused
 from domain.periods import SHANGHAI, check_period_kind, parse_period
 from domain.subjects import Subject
-from projections import chain
 from projections.replay import replay_indexed
 from projections.verify import verify as verify_read_model
 from service.bootstrap import Container, bootstrap
@@ -27,6 +26,7 @@ from service.demo import load_demo
 from service.exports import score_workbook
 from service.importers import ImportRefused, import_attendance, import_figures, import_roster
 from service.synthetic import generate
+from service.verifications import verify_and_record
 
 app = typer.Typer(help="评优台账 Evaluation Ledger command line", no_args_is_help=True, add_completion=False)
 console = Console(soft_wrap=True)
@@ -249,10 +249,10 @@ def verify() -> None:
 def verify_chain() -> None:
     """Walk the log and its hash chain; name the first position changed, removed or reordered."""
     with opened() as c:
-        check = chain.verify(c.ledger.recorder, c.ledger.projection.store)
-        if not check.ok:
-            fail(check.describe())
-        console.print(check.describe())
+        check = verify_and_record(c.ledger, "evalctl")
+        if not check.intact:
+            fail(check.description)
+        console.print(check.description)
 
 
 @app.callback()
