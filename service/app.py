@@ -39,6 +39,7 @@ from service.routers import (
 )
 from service.scheduler import start_scheduler
 from service.settings import Settings
+from service.web.pages import install_pages
 
 log = logging.getLogger("evaluation_ledger")
 
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     for module in (health, auth, users, audit, rulebooks, subjects, records, complaints, halls, periods, rounds,
                    nominations, evidence, objections, calendar, disputes, files, notice_page):
         app.include_router(module.router)
+    install_pages(app)
     install_hardening(app, container)
     static = Path(__file__).resolve().parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -68,10 +68,14 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def status_of(exc: Refused) -> int:
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
-        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        status = status_of(exc)
         body: dict = {"detail": [{"field": exc.field, "message": exc.message}]}
         if isinstance(exc, Locked):
             body["locked_until"] = exc.until.isoformat()

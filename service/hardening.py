@@ -29,7 +29,7 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-LOGGED_ELSEWHERE = ("/api/auth/login",)  # login attempts are logged as LoginAttempt events
+LOGGED_ELSEWHERE = ("/api/auth/login", "/ui/login")  # login attempts are logged as LoginAttempt events
 
 
 def client_address(request: Request) -> str | None:

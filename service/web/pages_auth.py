@@ -1,0 +1,94 @@
+"""Login, logout, the forced password change, and the home page of each role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from domain.errors import Refused
+from service.hardening import client_address
+from service.security import container
+from service.web.render import page
+from service.web.session import COOKIE, Csrf, Signed, may, session_token
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only a path of this service: never a redirect to another site after login."""
+    return target if target.startswith("/ui/") and not target.startswith("//") else "/ui/"
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse("/ui/", status_code=303)
+
+
+@router.get("/ui/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/ui/", out: bool = False) -> HTMLResponse:
+    return page(request, "web/login.html", "登录", next=_safe_next(next), username="",
+                flash="您已安全退出。" if out else None)
+
+
+@router.post("/ui/login", response_class=HTMLResponse)
+def login(request: Request, username: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form(max_length=500)] = "/ui/"
+          ) -> Response:
+    c = container(request)
+    try:
+        session = c.accounts.login(username.strip(), password, client_address(request))
+    except Refused as refused:
+        status = 423 if "锁定" in refused.message else 429 if "频繁" in refused.message else 401
+        return page(request, "web/login.html", "登录", status=status, error=refused.message, next=_safe_next(next),
+                    username=username)
+    target = "/ui/password" if session.must_change_password else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https",
+                        max_age=int((session.expires_at - c.clock.now()).total_seconds()))
+    return response
+
+
+@router.post("/ui/logout", dependencies=[Csrf])
+def logout(request: Request, _: Signed) -> RedirectResponse:
+    token = session_token(request)
+    if token:
+        container(request).accounts.logout(token)
+    response = RedirectResponse("/ui/login?out=1", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/ui/password", response_class=HTMLResponse)
+def password_form(request: Request, _: Signed) -> HTMLResponse:
+    return page(request, "web/password.html", "修改密码", forced=request.state.must_change)
+
+
+@router.post("/ui/password", response_class=HTMLResponse, dependencies=[Csrf])
+def change_password(request: Request, who: Signed, old: Annotated[str, Form(max_length=200)],
+                    new: Annotated[str, Form(max_length=200)], again: Annotated[str, Form(max_length=200)]) -> Response:
+    if new != again:
+        return page(request, "web/password.html", "修改密码", status=422, error="两次输入的新密码不一致。")
+    try:
+        container(request).accounts.change_password(who, old, new)
+    except Refused as refused:
+        return page(request, "web/password.html", "修改密码", status=422, error=refused.message)
+    return RedirectResponse("/ui/?changed=1", status_code=303)
+
+
+@router.get("/ui/", response_class=HTMLResponse)
+def home(request: Request, who: Signed, changed: bool = False) -> HTMLResponse:
+    tiles = [(href, label, text) for href, label, text, action in TILES if may(who, action)]
+    return page(request, "web/home.html", "首页", tiles=tiles, flash="密码已修改。" if changed else None)
+
+
+TILES = [
+    ("/ui/patrol", "巡查记录", "现场记录扣分、加分事项,可拍照取证,离线时自动暂存", "record"),
+    ("/ui/patrol/mine", "我的提交", "最近提交的记录及其状态", "record"),
+    ("/ui/attendance", "考勤与导入", "单条录入考勤异常,或上传考勤表、大厅数据", "attendance"),
+    ("/ui/desk", "考评台", "各期排名、一票否决、对象考评表", "read"),
+    ("/ui/queues", "待办", "待处理的投诉、异议和申诉", "read"),
+    ("/ui/audit", "审计", "哈希链头与最近一次校验结果", "read_trail"),
+]

@@ -1,0 +1,74 @@
+"""Rendering the pages: one Jinja2 environment, the Chinese names the pages show, and the
+helpers every page uses (the logged-in user, the CSRF token, the navigation of the role)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from domain.periods import SHANGHAI
+from service.principal import Principal
+from service.security import PERMISSIONS
+
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+
+KIND_NAMES = {"worker": "工作人员", "window": "窗口", "hall": "大厅"}
+ROLE_NAMES = {"inspector": "督查员", "unit_admin": "单位管理员", "office_admin": "考评办", "auditor": "审计员",
+              "system_admin": "系统管理员", "security_admin": "安全管理员", "audit_admin": "审计管理员"}
+ROUND_STATUS = {"open": "进行中", "closed": "已截止", "notice": "公示中", "final": "已定案"}
+SOURCES = {"patrol": "日常巡查", "spot_check": "抽查", "covert_visit": "暗访", "cctv": "视频巡查",
+           "supervision": "督办", "platform": "平台数据", "other": "其他"}
+ORIGINS = {"record": "督查记录", "attendance": "考勤", "complaint": "投诉"}
+# The navigation: (path, label, the permission that shows it).
+NAVIGATION = [
+    ("/ui/patrol", "巡查记录", "record"),
+    ("/ui/attendance", "考勤与导入", "attendance"),
+    ("/ui/desk", "考评台", "read"),
+    ("/ui/queues", "待办", "read"),
+    ("/ui/audit", "审计", "read_trail"),
+]
+
+
+def local_time(moment: datetime | str | None, with_seconds: bool = False) -> str:
+    """A moment as people in the county read it: Beijing time, 2022-03-01 09:30."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+def signed(value: Any) -> str:
+    """Points with their sign: -2, +1, 0."""
+    if value is None:
+        return ""
+    return f"+{value}" if value > 0 else str(value)
+
+
+templates.env.filters["local"] = local_time
+templates.env.filters["signed"] = signed
+templates.env.globals.update(KIND_NAMES=KIND_NAMES, ROLE_NAMES=ROLE_NAMES, ROUND_STATUS=ROUND_STATUS,
+                             SOURCES=SOURCES, ORIGINS=ORIGINS)
+
+
+def navigation(who: Principal | None) -> list[tuple[str, str]]:
+    if who is None:
+        return []
+    return [(path, label) for path, label, action in NAVIGATION if who.role in PERMISSIONS[action]]
+
+
+def page(request: Request, template: str, title: str, status: int = 200, **context: Any) -> HTMLResponse:
+    who = getattr(request.state, "principal", None)
+    return templates.TemplateResponse(request, template, {
+        "title": title, "who": who, "nav": navigation(who), "csrf": getattr(request.state, "csrf", ""),
+        "path": request.url.path, **context,
+    }, status_code=status)
+
+
+def message(request: Request, title: str, text: str, status: int, back: str | None = None) -> HTMLResponse:
+    return page(request, "web/message.html", title, status=status, text=text, back=back)
