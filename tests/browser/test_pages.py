@@ -1,0 +1,316 @@
+"""The pages in a real browser: login, patrol capture on a phone (online and offline), the
+office's desk, the auditor's timeline, imports, the round's actions and the public notice."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESK, PHONE, Live, login, screenshot
+from tests.integration.test_round import nominated_halls
+
+
+def png(width: int = 40, height: int = 30) -> bytes:
+    """A real, decodable PNG (a photo from the camera, as far as the service can tell)."""
+    import struct
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes((180, 70, 40)) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def county(live: Live) -> dict[str, str]:
+    api = live.api
+    hall = api.subject("hall", "县政务服务中心", "H01")
+    window = api.subject("window", "社保窗口", "W01", hall)
+    other = api.subject("window", "不动产窗口", "W02", hall)
+    return {"hall": hall, "window": window,
+            "zhang": api.subject("worker", "张伟", "G0001", window),
+            "li": api.subject("worker", "李娜", "G0002", window),
+            "wang": api.subject("worker", "王芳", "G0003", other)}
+
+
+def records_of(live: Live, subject_id: str) -> list[dict]:
+    return live.api.card(subject_id, "2022H1")["entries"]
+
+
+def fill_finding(page, worker_code: str, rule_id: str, note: str) -> None:
+    page.select_option("#hall", label="县政务服务中心(H01)")
+    page.fill("#worker-search", worker_code)
+    worker = page.locator("#worker option:not([hidden])", has_text=worker_code)
+    page.select_option("#worker", worker.get_attribute("value"))
+    page.select_option("#rule", rule_id)
+    page.fill("#note", note)
+
+
+# --- login ----------------------------------------------------------------------------------------
+
+def test_a_refused_login_stays_on_the_login_page_and_a_first_login_must_change_the_password(live, open_page):
+    live.api.post("/api/users", {"username": "office1", "role": "office_admin", "password": "Initial#2022"})
+    page = open_page(DESK)
+    page.goto(live.base + "/ui/desk")
+    expect(page).to_have_url(re.compile(r"/ui/login\?next=/ui/desk"))
+    screenshot(page, "login")
+
+    page.fill("#username", "office1")
+    page.fill("#password", "wrong-password")
+    page.click("main button[type=submit]")
+    expect(page.locator("[role=alert]")).to_contain_text("用户名或密码错误")
+    expect(page).to_have_url(re.compile(r"/ui/login"))
+
+    page.fill("#password", "Initial#2022")
+    page.click("main button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/ui/password$"))
+    expect(page.locator(".warn")).to_contain_text("请先修改")
+    page.goto(live.base + "/ui/desk")  # nothing else opens before the change
+    expect(page).to_have_url(re.compile(r"/ui/password$"))
+    page.fill("#old", "Initial#2022")
+    page.fill("#new", "Changed#2022")
+    page.fill("#again", "Changed#2022")
+    page.click("main button[type=submit]")
+    expect(page.locator("[role=status]")).to_contain_text("密码已修改")
+
+    [cookie] = page.context.cookies()
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    forged = page.request.post(live.base + "/ui/logout", form={"csrf": "forged"}, max_redirects=0)
+    assert forged.status == 403  # a form without the session's CSRF token does nothing
+
+    page.click("header button:has-text('退出')")
+    expect(page.locator("[role=status]")).to_contain_text("已安全退出")
+    page.goto(live.base + "/ui/desk")
+    expect(page).to_have_url(re.compile(r"/ui/login"))
+
+
+# --- patrol capture on a phone -------------------------------------------------------------------
+
+def test_an_inspector_on_a_phone_records_a_finding_with_a_photo(live, open_page):
+    ids = county(live)
+    live.user("inspector1", "inspector", "Patrol#2022")
+    page = open_page(PHONE)
+    login(page, live, "inspector1", "Patrol#2022", "/ui/patrol")
+    expect(page).to_have_url(re.compile(r"/ui/patrol$"))
+    screenshot(page, "patrol-phone")
+
+    fill_finding(page, "G0001", "A1.2.1", "未佩戴工作牌")
+    page.set_input_files("#photos", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": png()}])
+    page.click("#patrol button[type=submit]")
+    expect(page.locator("#result")).to_contain_text("已记录")
+
+    [entry] = records_of(live, ids["zhang"])
+    assert entry["rule_id"] == "A1.2.1" and entry["delta"] == -2 and entry["note"] == "未佩戴工作牌"
+    record = live.api.get(f"/api/records/{entry['record_id']}")
+    assert len(record["evidence"]) == 1 and record["actor"] == "inspector1"
+    assert record["occurred_at"] == live.clock.now().isoformat()  # the phone's time, beside the server's
+    assert live.api.card(ids["zhang"], "2022H1")["total"] == 98
+
+    page.goto(live.base + "/ui/patrol/mine")
+    expect(page.locator("#sent-list")).to_contain_text("A1.2.1")
+    expect(page.locator("#sent-list")).to_contain_text("照片 1 张")
+    screenshot(page, "mine-phone")
+
+
+def test_a_finding_without_a_subject_is_refused_on_the_page_and_nothing_is_written(live, open_page):
+    ids = county(live)
+    live.user("inspector1", "inspector", "Patrol#2022")
+    page = open_page(PHONE)
+    login(page, live, "inspector1", "Patrol#2022", "/ui/patrol")
+    page.select_option("#rule", "A1.2.1")
+    page.click("#patrol button[type=submit]")
+    expect(page.locator("#problem")).to_contain_text("请选择被记录的")
+    fill_finding(page, "G0001", "A1.6.3", "")  # discretionary: needs points
+    page.click("#patrol button[type=submit]")
+    expect(page.locator("#problem")).to_contain_text("分值")
+    assert records_of(live, ids["zhang"]) == []
+
+
+def test_a_submission_made_offline_is_kept_and_sent_exactly_once_when_back_online(live, open_page):
+    ids = county(live)
+    live.user("inspector1", "inspector", "Patrol#2022")
+    page = open_page(PHONE)
+    login(page, live, "inspector1", "Patrol#2022", "/ui/patrol")
+
+    page.context.set_offline(True)
+    fill_finding(page, "G0002", "A1.4.1", "离线时记录")
+    page.set_input_files("#photos", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": png()}])
+    page.click("#patrol button[type=submit]")
+    expect(page.locator("#sync-status")).to_contain_text("待同步 1 条")
+    expect(page.locator("#result")).to_contain_text("离线")
+    assert records_of(live, ids["li"]) == []
+    screenshot(page, "patrol-offline-phone")
+
+    live.clock.advance(minutes=20)  # the network comes back later; the finding keeps the phone's time
+    page.context.set_offline(False)
+    expect(page.locator("#sync-status")).to_be_hidden(timeout=20_000)
+    [entry] = records_of(live, ids["li"])
+    assert entry["note"] == "离线时记录"
+    record = live.api.get(f"/api/records/{entry['record_id']}")
+    assert len(record["evidence"]) == 1
+    assert record["recorded_at"] > record["occurred_at"]
+
+    page.reload()  # the outbox is empty: nothing is sent again
+    page.evaluate("() => new Promise(r => setTimeout(r, 500))")
+    expect(page.locator("#sync-status")).to_be_hidden()
+    assert len(records_of(live, ids["li"])) == 1
+
+
+def test_a_resend_whose_first_answer_was_lost_is_recorded_once(live, open_page):
+    """The outbox resends after a lost answer with the same Idempotency-Key: one record."""
+    ids = county(live)
+    live.user("inspector1", "inspector", "Patrol#2022")
+    page = open_page(PHONE)
+    login(page, live, "inspector1", "Patrol#2022", "/ui/patrol")
+    key = page.get_attribute("input[name=idempotency_key]", "value")
+    csrf = page.get_attribute("meta[name=csrf-token]", "content")
+    form = {"csrf": csrf, "idempotency_key": key, "hall_id": ids["hall"], "worker_id": ids["wang"],
+            "rule_id": "A1.4.2", "device_time": live.clock.now().isoformat()}
+    answers = [page.request.post(live.base + "/ui/patrol", multipart=form, headers={"Accept": "application/json"})
+               for _ in range(2)]
+    assert [a.status for a in answers] == [201, 200]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert len(records_of(live, ids["wang"])) == 1
+
+
+# --- the office's desk and the auditor's timeline ------------------------------------------------
+
+def test_the_desk_shows_the_new_total_and_the_veto(live, open_page):
+    ids = county(live)
+    live.user("office1", "office_admin", "Office#2022")
+    api = live.api
+    api.record(ids["zhang"], "A1.2.2", "2022-05-09T10:00:00+08:00", quantity=2)
+    api.record(ids["li"], "A1.5.2", "2022-05-09T11:00:00+08:00", note="5月9日上午空岗")
+    page = open_page(DESK)
+    login(page, live, "office1", "Office#2022", "/ui/desk?kind=worker&period=2022H1")
+    zhang = page.locator(f"#standings tr[data-subject='{ids['zhang']}']")
+    li = page.locator(f"#standings tr[data-subject='{ids['li']}']")
+    expect(zhang.locator(".total")).to_have_text("96")
+    expect(li.locator(".badge.veto")).to_have_text("否决")
+    expect(li).to_contain_text("A1.5.2")
+    screenshot(page, "desk")
+
+    zhang.locator("a").click()
+    expect(page.locator("#total")).to_have_text("96")
+    expect(page.locator("#sheet")).to_contain_text("A1.2 形象态度")
+    expect(page.locator("#entries")).to_contain_text("A1.2.2")
+    expect(page.locator(".chart svg")).to_be_visible()
+    screenshot(page, "subject")
+
+    page.goto(live.base + f"/ui/subjects/{ids['li']}?period=2022H1")
+    expect(page.locator("#veto")).to_have_text("一票否决")
+
+
+def test_the_auditor_sees_the_score_as_it_stood_at_an_earlier_moment(live, open_page):
+    ids = county(live)
+    live.user("auditor1", "auditor", "Audit#2022x")
+    api = live.api
+    api.record(ids["zhang"], "A1.2.1", "2022-05-09T09:00:00+08:00")
+    between = live.clock.now() + timedelta(minutes=30)
+    live.clock.advance(hours=1)
+    api.record(ids["zhang"], "A1.2.3", "2022-05-09T15:00:00+08:00")
+    assert api.card(ids["zhang"], "2022H1")["total"] == 95
+
+    page = open_page(DESK)
+    login(page, live, "auditor1", "Audit#2022x", f"/ui/subjects/{ids['zhang']}?period=2022H1")
+    expect(page.locator("#total")).to_have_text("95")
+    page.fill("#at", between.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.click("form[aria-label] button[type=submit]")
+    expect(page.locator("#total")).to_have_text("98")
+    expect(page.locator("#total-heading")).to_contain_text("截至")
+    expect(page.locator("#chart-desc")).to_have_text("期初 100 分,之后:05-09 98分")  # the chart as of then, too
+    screenshot(page, "subject-as-of")
+
+    page.locator("#entries a", has_text="记录历史").first.click()
+    expect(page.locator("main table")).to_contain_text("A1.2.1")
+
+    page.goto(live.base + "/ui/audit")
+    expect(page.locator("#last-check")).to_contain_text("尚未校验")
+    page.click("main button:has-text('立即校验')")
+    expect(page.locator("#last-check")).to_contain_text("完整")
+    expect(page.locator("#chain-head")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    screenshot(page, "audit")
+
+
+# --- attendance and imports ----------------------------------------------------------------------
+
+def test_an_import_with_a_bad_row_shows_each_problem_and_writes_nothing(live, open_page, tmp_path):
+    ids = county(live)
+    live.user("office1", "office_admin", "Office#2022")
+    page = open_page(DESK)
+    login(page, live, "office1", "Office#2022", "/ui/attendance")
+    bad = tmp_path / "考勤.csv"
+    bad.write_text("工号,日期,类型,分钟,请假\nG0001,2022-03-01,迟到,12,否\nG9999,2022-03-02,迟到,5,否\n", encoding="utf-8")
+    page.set_input_files("#file", str(bad))
+    page.click("form[action='/ui/imports'] button[type=submit]")
+    expect(page.locator("#import-problems")).to_contain_text("未写入任何数据")
+    expect(page.locator("#import-problems tbody tr")).to_have_count(1)
+    expect(page.locator("#import-problems tbody")).to_contain_text("G9999")
+    assert records_of(live, ids["zhang"]) == []
+
+    bad.write_text("工号,日期,类型,分钟,请假\nG0001,2022-03-01,迟到,12,否\n", encoding="utf-8")
+    page.set_input_files("#file", str(bad))
+    page.click("form[action='/ui/imports'] button[type=submit]")
+    expect(page.locator("#import-report")).to_contain_text("写入 1 行")
+    screenshot(page, "attendance")
+    assert [e["rule_id"] for e in records_of(live, ids["zhang"])] == ["A1.1.1"]
+
+
+# --- the round and the public notice -------------------------------------------------------------
+
+def test_the_office_publishes_the_notice_after_a_confirmation_and_anyone_opens_it_without_login(live, open_page):
+    live.clock.set(live.clock.now().replace(month=6))
+    nominated_halls(live.api, [100, 95])
+    live.user("office1", "office_admin", "Office#2022")
+    page = open_page(DESK)
+    login(page, live, "office1", "Office#2022", "/ui/rounds/2022?kind=hall")
+    expect(page.locator("#round-status")).to_have_text("进行中")
+    page.click("a:has-text('截止本期')")
+    expect(page.locator(".warn")).to_contain_text("排名冻结")  # the confirmation says what will happen
+    page.click("button:has-text('确认截止本期')")
+    expect(page.locator("#round-status")).to_have_text("已截止")
+    page.click("a:has-text('发布公示')")
+    page.click("button:has-text('确认发布公示')")
+    expect(page.locator("#round-status")).to_have_text("公示中")
+    screenshot(page, "round")
+
+    public = open_page(PHONE)  # a fresh context: no session
+    public.goto(live.base + "/notice/2022?kind=hall")
+    expect(public.locator("h1")).to_contain_text("公示")
+    expect(public.locator("table")).to_contain_text("大厅0")
+    expect(public.locator("table")).to_contain_text("大厅1")
+    screenshot(public, "notice-phone")
+
+
+# --- accessibility -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_every_main_page_passes_the_accessibility_check(live, open_page, viewport):
+    from axe_playwright_python.sync_playwright import Axe
+
+    ids = county(live)
+    live.api.record(ids["zhang"], "A1.2.1", "2022-05-09T09:00:00+08:00")
+    live.user("office1", "office_admin", "Office#2022")
+    live.user("auditor1", "auditor", "Audit#2022x")
+    axe = Axe()
+    page = open_page(viewport)
+
+    def check(path: str) -> None:
+        page.goto(live.base + path)
+        results = axe.run(page)
+        problems = [f"{v['id']}: {v['help']} ({len(v['nodes'])}×)" for v in results.response["violations"]]
+        assert problems == [], f"{path}: {problems}"
+
+    check("/ui/login")
+    login(page, live, "office1", "Office#2022")
+    for path in ("/ui/", "/ui/patrol", "/ui/patrol/mine", "/ui/attendance", "/ui/desk",
+                 f"/ui/subjects/{ids['zhang']}?period=2022H1", "/ui/queues", "/ui/rounds/2022H1?kind=worker",
+                 "/ui/rounds/2022H1/confirm?kind=worker&action=close"):
+        check(path)
+    page.click("header button:has-text('退出')")
+    login(page, live, "auditor1", "Audit#2022x")
+    check("/ui/audit")
