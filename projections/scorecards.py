@@ -13,6 +13,7 @@ A3.2.6 ranking is among all of them.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,6 +74,11 @@ class ScorecardProjection:
         self.rulebooks = rulebooks
         self.batch_size = batch_size
         self.store = ReadStore(recorder)
+        # Standings change only when the read model moves: the last answer per (kind, period),
+        # with the position it reflects, serves every reader until the position changes.
+        self._standings: dict[tuple[str, str], tuple[int, list[dict]]] = {}
+        self._standings_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -275,8 +281,25 @@ class ScorecardProjection:
         return [_subject_from_row(r) for r in rows]
 
     def standings(self, kind: str, period: str) -> tuple[int, list[dict]]:
-        """Every subject of a kind taking part in the period, ranked (rank_standings), with the
-        log position they reflect; read in one snapshot so the two agree."""
+        """Every subject of a kind taking part in the period, ranked, with the log position they
+        reflect. Computed once per position (readers arriving together wait for one computation);
+        the answer is shared, so callers must not change it."""
+        key = (kind, period)
+        cached = self._standings.get(key)
+        if cached is not None and cached[0] == self.position():
+            return cached
+        with self._locks_lock:
+            lock = self._standings_locks.setdefault(key, threading.Lock())
+        with lock:
+            cached = self._standings.get(key)
+            if cached is not None and cached[0] == self.position():
+                return cached
+            answer = self._rank(kind, period)
+            self._standings[key] = answer
+            return answer
+
+    def _rank(self, kind: str, period: str) -> tuple[int, list[dict]]:
+        """The standings computed from the read model in one snapshot (so the position agrees)."""
         the_period = parse_period(period)
         with self.store.snapshot() as cur:
             position = int(cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])["position"])

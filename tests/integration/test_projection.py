@@ -144,3 +144,22 @@ def test_a_read_on_another_instance_reflects_a_write_that_has_answered(url):
     finally:
         writer.close()
         reader.close()
+
+
+@pytest.mark.parametrize("url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_standings_kept_per_position_follow_every_write_even_one_made_by_another_process(url):
+    clock = SettableClock(NOW)
+    first, second = make_container(url, clock), make_container(url, clock)
+    try:
+        _, _, workers = county(first.ledger, workers=2)
+        first.ledger.projection.catch_up()
+        _, before = first.ledger.projection.standings("worker", "2022H1")
+        assert [i["total"] for i in before] == [100, 100]
+        assert first.ledger.projection.standings("worker", "2022H1")[1] is before  # nothing moved: the same answer
+        second.ledger.record("t", workers[0], "A1.1.2", NOW - timedelta(days=1), "patrol")
+        first.ledger.projection.catch_up()
+        _, after = first.ledger.projection.standings("worker", "2022H1")
+        assert [(i["subject_id"], i["total"]) for i in after] == [(workers[1], 100), (workers[0], 95)]
+    finally:
+        first.close()
+        second.close()
