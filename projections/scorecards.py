@@ -311,16 +311,17 @@ class ScorecardProjection:
                 [period, period, kind],
             )
             entries = {}
-            for r in rows:
-                subject = _subject_from_row(r)
+            for r in rows:  # the common row has a card: no JSON to parse unless it is vetoed
                 if r["total"] is not None:
                     card = {"total": number(Decimal(r["total"])), "bonus": number(Decimal(r["bonus"])),
-                            "vetoed": bool(r["vetoed"]), "veto_reasons": json.loads(r["veto_reasons"])}
-                elif in_service(since_of(subject), the_period):
-                    card = self._clean_card(cur, subject, period)
+                            "vetoed": bool(r["vetoed"]),
+                            "veto_reasons": json.loads(r["veto_reasons"]) if r["vetoed"] else []}
                 else:
-                    continue
-                entries[subject["subject_id"]] = (subject, card, r["nomination_id"] is not None)
+                    subject = _subject_from_row(r)
+                    if not in_service(since_of(subject), the_period):
+                        continue
+                    card = self._clean_card(cur, subject, period)
+                entries[r["subject_id"]] = (r, card, r["nomination_id"] is not None)
         ranked = rank_standings((sid, card["total"], card["vetoed"], subject["name"])
                                 for sid, (subject, card, _) in entries.items())
         items = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,6 +16,7 @@ from service.web.render import page
 from service.web.session import COOKIE, Csrf, Signed, may, session_token
 
 router = APIRouter(include_in_schema=False)
+LOGIN_COOKIE = "ledger_login_csrf"
 
 
 def _safe_next(target: str) -> str:
@@ -26,25 +29,38 @@ def root() -> RedirectResponse:
     return RedirectResponse("/ui/", status_code=303)
 
 
+def _login_page(request: Request, status: int = 200, **context) -> HTMLResponse:
+    """The login form carries its own CSRF token (there is no session yet): the same random value
+    in a SameSite=Strict cookie and in the form, so another site cannot log a visitor in."""
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    response = page(request, "web/login.html", "登录", status=status, login_csrf=token, **context)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/ui/login",
+                        secure=request.url.scheme == "https")
+    return response
+
+
 @router.get("/ui/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/ui/", out: bool = False) -> HTMLResponse:
-    return page(request, "web/login.html", "登录", next=_safe_next(next), username="",
-                flash="您已安全退出。" if out else None)
+    return _login_page(request, next=_safe_next(next), username="", flash="您已安全退出。" if out else None)
 
 
 @router.post("/ui/login", response_class=HTMLResponse)
 def login(request: Request, username: Annotated[str, Form(max_length=64)],
-          password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form(max_length=500)] = "/ui/"
-          ) -> Response:
+          password: Annotated[str, Form(max_length=200)], next: Annotated[str, Form(max_length=500)] = "/ui/",
+          csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
     c = container(request)
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(csrf, expected):
+        return _login_page(request, status=403, error="登录页面已过期或来源不明,请重新输入。", next=_safe_next(next),
+                           username=username)
     try:
         session = c.accounts.login(username.strip(), password, client_address(request))
     except Refused as refused:
         status = 423 if "锁定" in refused.message else 429 if "频繁" in refused.message else 401
-        return page(request, "web/login.html", "登录", status=status, error=refused.message, next=_safe_next(next),
-                    username=username)
+        return _login_page(request, status=status, error=refused.message, next=_safe_next(next), username=username)
     target = "/ui/password" if session.must_change_password else _safe_next(next)
     response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/ui/login")
     response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https",
                         max_age=int((session.expires_at - c.clock.now()).total_seconds()))
