@@ -298,6 +298,8 @@ def test_every_main_page_passes_the_accessibility_check(live, open_page, viewpor
 
     ids = county(live)
     live.api.record(ids["zhang"], "A1.2.1", "2022-05-09T09:00:00+08:00")
+    live.api.post("/api/complaints", {"subject_id": ids["li"], "received_at": "2022-05-09T15:00:00+08:00",
+                                      "channel": "12345", "summary": "办事推诿"})  # the worklist with its forms
     live.user("office1", "office_admin", "Office#2022")
     live.user("auditor1", "auditor", "Audit#2022x")
     axe = Axe()
@@ -318,3 +320,24 @@ def test_every_main_page_passes_the_accessibility_check(live, open_page, viewpor
     page.click("header button:has-text('退出')")
     login(page, live, "auditor1", "Audit#2022x")
     check("/ui/audit")
+
+
+# --- the office's worklists ----------------------------------------------------------------------
+
+def test_the_office_rules_an_open_complaint_from_the_worklist_and_the_veto_follows(live, open_page):
+    ids = county(live)
+    live.user("office1", "office_admin", "Office#2022")
+    live.api.post("/api/complaints", {"subject_id": ids["wang"], "received_at": "2022-05-09T15:00:00+08:00",
+                                      "channel": "12345", "summary": "窗口人员态度生硬,推诿群众"})
+    page = open_page(DESK)
+    login(page, live, "office1", "Office#2022", "/ui/queues")
+    queue = page.locator("#queue-complaint")
+    expect(queue).to_contain_text("态度生硬")
+    queue.get_by_label("查实(计入考评)").check()
+    queue.get_by_label("说明").fill("经调取录像核实")
+    queue.get_by_role("button", name="提交处理结果").click()
+    expect(page.locator("[role=status]")).to_contain_text("已处理")
+    expect(page.locator("#queue-complaint")).to_have_count(0)
+    screenshot(page, "queues")
+    card = live.api.card(ids["wang"], "2022H1")
+    assert card["vetoed"] and card["veto_reasons"] == ["A1.5.4"]
