@@ -16,6 +16,7 @@ from service.accounts import Locked, TooMany, Unauthenticated
 
 log = logging.getLogger(__name__)
 
+STORE_DOWN = "数据库暂时不可用,请稍后重试;已确认的记录不会丢失"
 STATUS = {Invalid: 422, NotFound: 404, Conflict: 409, Forbidden: 403, Locked: 423, TooMany: 429, Unauthenticated: 401}
 
 MESSAGES = {
@@ -94,7 +95,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": [{"field": "request", "message": "数据已被同时修改,请重试"}]}, status_code=409)
 
     @app.exception_handler(PersistenceError)
-    async def store_down(_: Request, exc: Exception) -> JSONResponse:
+    async def store_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("store unavailable: %s", exc)
-        return JSONResponse({"detail": "数据库暂时不可用,请稍后重试;已确认的记录不会丢失"}, status_code=503,
-                            headers={"Retry-After": "5"})
+        request.state.store_failed = True  # the breaker (service/breaker.py) opens
+        return store_unavailable()
+
+
+def store_unavailable() -> JSONResponse:
+    return JSONResponse({"detail": STORE_DOWN}, status_code=503, headers={"Retry-After": "5"})

@@ -1,7 +1,9 @@
 """HTTP hardening and the operation log (等保 2.0): security headers on every answer (a
 Content-Security-Policy without inline script, no framing, no referrer, no type sniffing), a
 cap on request bodies, CORS closed unless origins are configured, and every write request,
-allowed or refused, appended to the log as an Operation event (who, from where, what, status)."""
+allowed or refused, appended to the log as an Operation event (who, from where, what, status).
+While the store is down a breaker (service/breaker.py) answers 503 at once, and the operation
+log of those requests goes to the process log."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from fastapi.responses import JSONResponse
 
 from domain.accounts import Operation
 from service.bootstrap import Container
+from service.breaker import StoreBreaker
+from service.errors import store_unavailable
 
 log = logging.getLogger(__name__)
 HEADERS = {
@@ -29,6 +33,7 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+USES_STORE = ("/api/", "/ui/", "/notice/")  # not the static files and /docs
 LOGGED_ELSEWHERE = ("/api/auth/login", "/ui/login")  # login attempts are logged as LoginAttempt events
 
 
@@ -38,20 +43,32 @@ def client_address(request: Request) -> str | None:
 
 def install_hardening(app: FastAPI, container: Container) -> None:
     settings = container.settings
+    breaker = StoreBreaker()
 
     @app.middleware("http")
     async def harden(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
+        uses_store = request.url.path.startswith(USES_STORE)
         if length and length.isdigit() and int(length) > settings.max_body_bytes:
             response: Response = JSONResponse(
                 {"detail": [{"field": "body", "message": f"请求体过大,上限 {settings.max_body_bytes // 1024 // 1024} MB"}]},
                 status_code=413)
+        elif uses_store and not breaker.admit():
+            response = store_unavailable()  # the store was just found down: answer at once
+            request.state.store_failed = True
         else:
             response = await call_next(request)
+            if uses_store and getattr(request.state, "store_failed", False):
+                breaker.failed()
+            elif uses_store:
+                breaker.succeeded()
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if request.method in WRITES and request.url.path not in LOGGED_ELSEWHERE:
-            await run_in_threadpool(_log_operation, container, request, response.status_code)
+            if getattr(request.state, "store_failed", False):  # it cannot be written now
+                _log_unwritten(request, response.status_code)
+            else:
+                await run_in_threadpool(_log_operation, container, request, response.status_code)
         return response
 
     if settings.cors_origins:
@@ -68,5 +85,12 @@ def _log_operation(container: Container, request: Request, status: int) -> None:
     try:
         container.ledger.save(operation)
     except PersistenceError as error:  # the store is down: the request was answered 503 anyway
-        log.error("operation log entry not written (store unavailable): %s %s %s by %s: %s", request.method,
-                  request.url.path, status, operation.actor, error)
+        _log_unwritten(request, status, error)
+
+
+def _log_unwritten(request: Request, status: int, error: Exception | None = None) -> None:
+    """While the store is down the operation log goes to the process log (journald, files)."""
+    who = getattr(request.state, "principal", None)
+    log.error("operation log entry not written (store unavailable): %s %s %s by %s from %s%s", request.method,
+              request.url.path, status, who.username if who else "anonymous", client_address(request),
+              f": {error}" if error else "")
