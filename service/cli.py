@@ -165,7 +165,9 @@ def export_scores_command(period: Annotated[str, typer.Option(help="2022H1, 2022
 
 @app.command()
 def bench(quick: Annotated[bool, typer.Option("--quick", help="a tenth of the data: CI-sized")] = False,
-          json_file: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON")] = None) -> None:
+          json_file: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON")] = None,
+          counties: Annotated[int, typer.Option(help="county-years in the log: 1, or 10 for the ten-county slice")] = 1
+          ) -> None:
     """Measure each figure beside its raw baseline, in the same run, on the configured store."""
     import json
 
@@ -174,7 +176,7 @@ def bench(quick: Annotated[bool, typer.Option("--quick", help="a tenth of the da
     from service.settings import Settings
 
     started = time.perf_counter()
-    figures = run_bench(Settings(), quick, lambda line: err.print(line, markup=False))
+    figures = run_bench(Settings(), quick, lambda line: err.print(line, markup=False), counties)
     table = Table("figure", "value", "baseline", "ratio", "goal", "met")
     for f in figures:
         table.add_row(f.name, f"{f.value:,.2f} {f.unit}", f"{f.baseline_value:,.2f} ({f.baseline})", f"{f.ratio:.3f}",
