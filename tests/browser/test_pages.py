@@ -114,6 +114,11 @@ def test_an_inspector_on_a_phone_records_a_finding_with_a_photo(live, open_page)
     assert record["occurred_at"] == live.clock.now().isoformat()  # the phone's time, beside the server's
     assert live.api.card(ids["zhang"], "2022H1")["total"] == 98
 
+    page.set_viewport_size({"width": 360, "height": 740})  # the narrowest phones: nothing wider than the screen
+    for path in ("/ui/patrol", "/ui/patrol/mine", f"/ui/subjects/{ids['zhang']}?period=2022H1"):
+        page.goto(live.base + path)
+        assert page.evaluate("() => document.body.scrollWidth") <= 360, path
+    page.set_viewport_size(PHONE)
     page.goto(live.base + "/ui/patrol/mine")
     expect(page.locator("#sent-list")).to_contain_text("A1.2.1")
     expect(page.locator("#sent-list")).to_contain_text("照片 1 张")
