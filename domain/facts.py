@@ -178,21 +178,24 @@ def facts_to_json(facts: Facts) -> dict[str, Any]:
     }
 
 
-def facts_from_json(data: dict[str, Any]) -> Facts:
-    entries = tuple(
-        Entry(
-            record_id=e["record_id"],
-            rule_id=e["rule_id"],
-            occurred_at=datetime.fromisoformat(e["occurred_at"]),
-            recorded_at=datetime.fromisoformat(e["recorded_at"]),
-            quantity=e["quantity"],
-            points=None if e["points"] is None else Decimal(e["points"]),
-            effective=e["effective"],
-            note=e["note"],
-            origin=e["origin"],
-            from_subject_id=e["from_subject_id"],
-            actor=e.get("actor", ""),
-        )
-        for e in data["entries"]
+def entry_from_json(e: dict[str, Any]) -> Entry:
+    """An entry from its JSON form: the read model's facts, or a scorecard's line (which keeps
+    the same fields, points as a number)."""
+    return Entry(
+        record_id=e["record_id"],
+        rule_id=e["rule_id"],
+        occurred_at=datetime.fromisoformat(e["occurred_at"]),
+        recorded_at=datetime.fromisoformat(e["recorded_at"]),
+        quantity=e["quantity"],
+        points=None if e["points"] is None else Decimal(str(e["points"])),
+        effective=e["effective"],
+        note=e["note"],
+        origin=e["origin"],
+        from_subject_id=e["from_subject_id"],
+        actor=e.get("actor", ""),
     )
+
+
+def facts_from_json(data: dict[str, Any]) -> Facts:
+    entries = tuple(entry_from_json(e) for e in data["entries"])
     return Facts(entries=entries, figures=Figures().merged(data["figures"]))

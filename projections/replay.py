@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from eventsourcing.utils import get_topic
 
 from domain.complaints import Complaint
+from domain.errors import Invalid, NotFound
 from domain.facts import Facts, apply, changes_of
 from domain.figures import HallFigures
 from domain.periods import in_service, parse_period
@@ -132,3 +134,20 @@ def replay_all(recorder: ApplicationRecorder, mapper: Mapper, rulebooks: Ruleboo
         for hall_id, card in hall_cards(folded, rulebooks, period).items():
             cards[(hall_id, period)] = card
     return folded, cards
+
+
+def scorecard_at(projection: ScorecardProjection, subject: dict, period: str, as_of: datetime | None = None,
+                 position: int | None = None) -> tuple[dict, int]:
+    """The scorecard live (neither given), or as the history stood at a moment or a log
+    position, with the position it reflects: what the API and the auditor's page show."""
+    end = projection.position()
+    if as_of is None and position is None:
+        return projection.card(subject, period), end
+    if position is None:
+        position = projection.position_at(as_of)
+    elif position > end:
+        raise Invalid("position", f"日志目前只到第 {end} 条")
+    replayed = replay_indexed(projection, subject["subject_id"], period, position)
+    if replayed is None:
+        raise NotFound("subject_id", "该对象在所问的时刻尚未建立")
+    return replayed.as_dict(), position

@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from pydantic import BaseModel, ValidationError
 
-from domain.errors import Conflict, Forbidden, Invalid
+from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.evidence import Evidence, is_image, sniff
 from domain.nominations import Nomination, check_nomination
 from domain.periods import SHANGHAI
@@ -74,6 +74,14 @@ class Nominations:
             first = error.errors()[0]
             field = "details." + ".".join(str(p) for p in first["loc"])
             raise Invalid(field, "申报表信息不完整或格式不对:" + first["msg"]) from None
+
+    def evidence_file(self, evidence_id: str) -> tuple[Evidence, str, bytes]:
+        """An evidence file with its content type and bytes (the API's download, the pages' thumbnails)."""
+        evidence = self.ledger.get(Evidence, evidence_id, "evidence_id")
+        found = self.ledger.evidence_files.get(evidence.sha256)
+        if found is None:
+            raise NotFound("evidence_id", "证据文件缺失")
+        return evidence, *found
 
     def store_evidence(self, actor: str, filename: str, data: bytes) -> Saved:
         content_type = sniff(data)

@@ -202,12 +202,12 @@ class Rounds:
         the log gets a revision. This completes a ruling whose process died between saving
         the ruling and saving its revision (two transactions), so no change stays silent."""
         done = []
+        self.ledger.projection.catch_up()
         for kind in KINDS:
             for period in self.periods_so_far(kind):
                 found = self.round(kind, period)
                 if found is None:
                     continue
-                self.ledger.projection.catch_up()
                 _, items = self.ledger.projection.standings(kind, period.id)
                 if standings_changes(found.standings, items):
                     self.revise(SCHEDULER, kind, period, {"reconciled_at_start": True})

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from domain.verifications import ChainVerification
 from projections import chain
 from service.ledger import Ledger
 
-VERIFIED_TOPIC = "domain.verifications:ChainVerification.Verified"
+VERIFIED_TOPIC = get_topic(ChainVerification.Verified)
 
 
 def verify_and_record(ledger: Ledger, actor: str) -> ChainVerification:

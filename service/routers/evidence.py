@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
 
-from domain.errors import NotFound
 from domain.evidence import MAX_BYTES, Evidence
 from service.security import Ledgers, Principal, Reader, allowed
 
@@ -33,10 +32,6 @@ def describe(evidence_id: str, c: Ledgers, _: Reader) -> dict:
 
 @router.get("/api/evidence/{evidence_id}/file", summary="The evidence file itself")
 def download(evidence_id: str, c: Ledgers, _: Reader) -> Response:
-    evidence = c.ledger.get(Evidence, evidence_id, "evidence_id")
-    found = c.ledger.evidence_files.get(evidence.sha256)
-    if found is None:
-        raise NotFound("evidence_id", "证据文件缺失")
-    content_type, data = found
+    evidence, content_type, data = c.nominations.evidence_file(evidence_id)
     return Response(data, media_type=content_type, headers={"ETag": evidence.sha256,
                                                              "X-Content-Type-Options": "nosniff"})

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from domain.errors import Invalid, NotFound
+from domain.errors import Invalid
 from domain.periods import check_period_kind, parse_period
 from domain.subjects import Subject
-from projections.replay import replay_indexed
+from projections.replay import scorecard_at
 from service.deps import Fresh, Key
 from service.dossier import build_dossier
 from service.schemas import AssignmentCreate, SubjectCreate
@@ -78,18 +78,8 @@ def scorecard(
     subject = c.ledger.get(Subject, subject_id, "subject_id")
     require_scope(who, subject.unit)
     check_period_kind(parse_period(period), subject.kind)
-    projection = c.ledger.projection
-    if as_of is None and position is None:
-        card = projection.card(projection.subject(str(subject.id)), period)
-        return {**card, "as_of_position": projection.position()}
     if as_of is not None and position is not None:
         raise Invalid("position", "as_of 和 position 只能给一个")
-    end = projection.position()
-    if position is None:
-        position = projection.position_at(as_of)
-    elif position > end:
-        raise Invalid("position", f"日志目前只到第 {end} 条")
-    replayed = replay_indexed(projection, str(subject.id), period, position)
-    if replayed is None:
-        raise NotFound("subject_id", "该对象在所问的时刻尚未建立")
-    return {**replayed.as_dict(), "as_of_position": position}
+    projection = c.ledger.projection
+    card, reflected = scorecard_at(projection, projection.subject(str(subject.id)), period, as_of, position)
+    return {**card, "as_of_position": reflected}

@@ -199,7 +199,7 @@
     update();
   }
 
-  function labelOf(form) {
+  function labelOf() {
     var picks = ["worker", "window", "hall"].map(function (id) { return $(id); });
     for (var i = 0; i < picks.length; i++) {
       if (picks[i].value) return picks[i].options[picks[i].selectedIndex].textContent;
@@ -214,7 +214,7 @@
     });
     fields.device_time = phoneTime(new Date());
     var photos = Array.prototype.map.call($("photos").files, function (f) { return { name: f.name, blob: f }; });
-    return { key: form.elements.idempotency_key.value, fields: fields, photos: photos, label: labelOf(form),
+    return { key: form.elements.idempotency_key.value, fields: fields, photos: photos, label: labelOf(),
              created: new Date().toISOString() };
   }
 

@@ -13,12 +13,12 @@ WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 240, 44, 12, 14, 30
 
 
 def running_score_svg(points: list[tuple[datetime, Decimal, bool]], starts: datetime, ends: datetime,
-                      end_label: str = "期末", full: Decimal = Decimal(100)) -> str:
-    """`ends` is the right edge: the period's end, or today while the period runs."""
+                      full: Decimal, end_label: str = "期末") -> str:
+    """`full` is the rubric's total (the score at the start); `ends` is the right edge: the
+    period's end, or today while the period runs."""
     span = max((ends - starts).total_seconds(), 1.0)
     totals = [full] + [t for _, t, _ in points]
-    low = min(Decimal(0), min(totals)) if any(v for _, _, v in points) else min(totals)
-    low = _to_ten(low, ROUND_FLOOR) if low < full else full - 10
+    low = _to_ten(min(totals), ROUND_FLOOR) if min(totals) < full else full - 10
     high = _to_ten(max(full, max(totals)), ROUND_CEILING)  # 105 → 110
 
     def x(moment: datetime) -> float:

@@ -4,20 +4,20 @@ score, and the same sheet as it stood at an earlier moment or log position (the 
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.errors import Invalid, NotFound
-from domain.facts import Entry, Facts
+from domain.errors import Invalid
+from domain.facts import Facts, entry_from_json
 from domain.nominations import Nomination
-from domain.periods import SHANGHAI, Period
+from domain.periods import Period
 from domain.records import Record
 from domain.trend import running_totals
-from projections.replay import replay_indexed
+from projections.replay import scorecard_at
 from service.bootstrap import Container
 from service.web.chart import running_score_svg
+from service.web.forms import beijing_time
 
 
 def period_choices(c: Container, kind: str) -> list[Period]:
@@ -35,29 +35,12 @@ def chosen_period(c: Container, kind: str, given: str | None) -> Period:
     return period
 
 
-def moment_of(text: str) -> datetime:
-    """A datetime-local value from the page: Beijing wall-clock time, as the label says."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise Invalid("at", "时刻格式不对,应为 年-月-日 时:分") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
-
-
 def sheet(c: Container, subject: dict, period: Period, at: str | None, position: int | None) -> dict[str, Any]:
-    """The scorecard live, or as the history stood at a moment or log position."""
-    projection = c.ledger.projection
-    live_end = projection.position()
-    if not at and position is None:
-        return {"card": projection.card(subject, period.id), "position": live_end, "as_of": None}
-    if position is None:
-        position = projection.position_at(moment_of(at or ""))
-    if position > live_end:
-        raise Invalid("position", f"日志目前只到第 {live_end} 条")
-    replayed = replay_indexed(projection, subject["subject_id"], period.id, position)
-    if replayed is None:
-        raise NotFound("subject_id", "该对象在所问的时刻尚未建立")
-    return {"card": replayed.as_dict(), "position": position, "as_of": at or f"日志第 {position} 条"}
+    """The scorecard live, or as the history stood at a moment (北京时间) or log position."""
+    moment = beijing_time(at, "at") if at and position is None else None
+    card, reflected = scorecard_at(c.ledger.projection, subject, period.id, moment, position)
+    as_of = None if moment is None and position is None else at or f"日志第 {reflected} 条"
+    return {"card": card, "position": reflected, "as_of": as_of}
 
 
 def self_scores(c: Container, subject_id: str, period: Period) -> dict[str, Decimal]:
@@ -86,16 +69,8 @@ def chart(c: Container, subject: dict, period: Period, card: dict, rulebook) -> 
     """The running score of the card shown (live or as of an earlier moment), from its entries."""
     if subject["kind"] == "hall":
         return None
-    facts = Facts(entries=tuple(_entry(e) for e in card["entries"] if e["occurred_at"]))
+    facts = Facts(entries=tuple(entry_from_json(line) for line in card["entries"]))
     points = running_totals(rulebook, subject["kind"], subject["subject_id"], period.id, facts)
     until = min(c.clock.now(), period.ends)
-    return running_score_svg(points, period.starts, until, "期末" if until == period.ends else "今天")
-
-
-def _entry(line: dict) -> Entry:
-    """A scorecard line back into the fact it was scored from (the card keeps every field)."""
-    return Entry(record_id=line["record_id"] or "", rule_id=line["rule_id"],
-                 occurred_at=datetime.fromisoformat(line["occurred_at"]),
-                 recorded_at=datetime.fromisoformat(line["recorded_at"]), quantity=line["quantity"],
-                 points=None if line["points"] is None else Decimal(str(line["points"])), effective=line["effective"],
-                 note=line["note"], origin=line["origin"], from_subject_id=line["from_subject_id"], actor=line["actor"])
+    full = sum(s.max for s in rulebook.category(subject["kind"]).scored_sections)
+    return running_score_svg(points, period.starts, until, full, "期末" if until == period.ends else "今天")

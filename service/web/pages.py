@@ -13,14 +13,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from domain.errors import Refused
 from service.errors import status_of
 from service.web import pages_audit, pages_auth, pages_desk, pages_office, pages_patrol, pages_queues, pages_round
-from service.web.render import message
+from service.web.render import message, wants_json
 from service.web.session import LoginRequired, PageForbidden, PasswordChangeRequired
 
 ROUTERS = (pages_auth, pages_patrol, pages_office, pages_desk, pages_round, pages_queues, pages_audit)
-
-
-def wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
 
 
 def is_page(request: Request) -> bool:

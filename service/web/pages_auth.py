@@ -10,10 +10,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.errors import Refused
+from service.errors import status_of
 from service.hardening import client_address
 from service.security import container
-from service.web.render import page
-from service.web.session import COOKIE, Csrf, Signed, may, session_token
+from service.web.render import page, tiles
+from service.web.session import COOKIE, Csrf, Signed, session_token
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "ledger_login_csrf"
@@ -56,8 +57,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     try:
         session = c.accounts.login(username.strip(), password, client_address(request))
     except Refused as refused:
-        status = 423 if "锁定" in refused.message else 429 if "频繁" in refused.message else 401
-        return _login_page(request, status=status, error=refused.message, next=_safe_next(next), username=username)
+        return _login_page(request, status=status_of(refused), error=refused.message, next=_safe_next(next), username=username)
     target = "/ui/password" if session.must_change_password else _safe_next(next)
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(LOGIN_COOKIE, path="/ui/login")
@@ -96,15 +96,5 @@ def change_password(request: Request, who: Signed, old: Annotated[str, Form(max_
 
 @router.get("/ui/", response_class=HTMLResponse)
 def home(request: Request, who: Signed, changed: bool = False) -> HTMLResponse:
-    tiles = [(href, label, text) for href, label, text, action in TILES if may(who, action)]
-    return page(request, "web/home.html", "首页", tiles=tiles, flash="密码已修改。" if changed else None)
+    return page(request, "web/home.html", "首页", tiles=tiles(who), flash="密码已修改。" if changed else None)
 
-
-TILES = [
-    ("/ui/patrol", "巡查记录", "现场记录扣分、加分事项,可拍照取证,离线时自动暂存", "record"),
-    ("/ui/patrol/mine", "我的提交", "最近提交的记录及其状态", "record"),
-    ("/ui/attendance", "考勤与导入", "单条录入考勤异常,或上传考勤表、大厅数据", "attendance"),
-    ("/ui/desk", "考评台", "各期排名、一票否决、对象考评表", "read"),
-    ("/ui/queues", "待办", "待处理的投诉、异议和申诉", "read"),
-    ("/ui/audit", "审计", "哈希链头与最近一次校验结果", "read_trail"),
-]

@@ -72,8 +72,8 @@ def record_attendance(
                                     idempotency=key)
     except Refused as refused:
         return _office_page(request, c, status=status_of(refused), error=refused.message, values=values)
-    record = c.ledger.projection.subject(worker_id)
-    return _office_page(request, c, status=201, saved={"id": saved.id, "worker": record["name"] if record else worker_id})
+    worker = c.ledger.projection.subject(worker_id)
+    return _office_page(request, c, status=201, saved={"id": saved.id, "worker": worker["name"] if worker else worker_id})
 
 
 @router.post("/ui/imports", response_class=HTMLResponse, dependencies=[Csrf])

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from domain.errors import Invalid, NotFound, Refused
-from domain.evidence import MAX_BYTES, Evidence
+from domain.errors import Invalid, Refused
+from domain.evidence import MAX_BYTES
 from domain.periods import SHANGHAI
 from domain.records import Record
 from service.deps import Fresh
@@ -19,7 +19,7 @@ from service.errors import status_of
 from service.ledger import Idempotency
 from service.security import container
 from service.web.patrol import MAX_PHOTOS, fingerprint, read_finding, recordable_rules, subject_tree
-from service.web.render import page
+from service.web.render import page, wants_json
 from service.web.session import Allowed, Csrf, Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -60,7 +60,7 @@ def submit(
     photos: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies the default
 ) -> Response:
     c = container(request)
-    wants_json = "application/json" in request.headers.get("accept", "")
+    answer_json = wants_json(request)
     form = {"rule_id": rule_id, "hall_id": hall_id, "window_id": window_id, "worker_id": worker_id,
             "quantity": quantity, "points": points, "note": note, "source": source, "occurred_at": occurred_at,
             "device_time": device_time}
@@ -69,7 +69,7 @@ def submit(
         chosen = [p for p in photos if p.filename or p.size]
         if len(chosen) > MAX_PHOTOS:
             raise Invalid("photos", f"最多上传 {MAX_PHOTOS} 张照片")
-        evidence, hashes = [], []
+        evidence = []
         for photo in chosen:
             data = photo.file.read(MAX_BYTES + 1)
             try:
@@ -77,17 +77,16 @@ def submit(
             except Refused as refused:
                 raise Invalid("photos", f"照片 {photo.filename}:{refused.message}") from None
             evidence.append(saved.id)
-            hashes.append(c.ledger.get(Evidence, saved.id, "photos").sha256)
-        key = Idempotency(actor=who.username, key=idempotency_key, fingerprint=fingerprint(form, hashes))
+        key = Idempotency(actor=who.username, key=idempotency_key, fingerprint=fingerprint(form, evidence))
         saved = c.ledger.record(who.username, finding.subject_id, finding.rule_id, finding.occurred_at, finding.source,
                                 finding.note, finding.quantity, finding.points, evidence, idempotency=key)
     except Refused as refused:
         status = status_of(refused)
-        if wants_json:
+        if answer_json:
             return JSONResponse({"detail": [{"field": refused.field, "message": refused.message}]}, status_code=status)
         return _form_page(request, c, status=status, error=refused.message, values=form)
     record = c.ledger.get(Record, saved.id, "record_id")
-    if wants_json:
+    if answer_json:
         return JSONResponse({"id": saved.id, "rule_id": record.rule_id, "occurred_at": record.occurred_at.isoformat(),
                              "recorded_at": record.recorded_at.isoformat(), "replayed": saved.replayed},
                             status_code=200 if saved.replayed else 201)
@@ -98,10 +97,12 @@ def submit(
 def mine(request: Request, c: Fresh, who: Recorder, sent: str | None = None
          ) -> HTMLResponse:
     projection = c.ledger.projection
-    items = []
+    items, subjects = [], {}
     for record_id in projection.authored_by(who.username, 30):
         record = c.ledger.get(Record, record_id, "record_id")
-        subject = projection.subject(record.subject_id) or {"name": record.subject_id}
+        if record.subject_id not in subjects:
+            subjects[record.subject_id] = projection.subject(record.subject_id) or {"name": record.subject_id}
+        subject = subjects[record.subject_id]
         state = "申诉中" if record.open_dispute else "已撤销" if not record.effective else "有效"
         items.append({"record": record, "subject": subject, "state": state})
     return page(request, "web/mine.html", "我的提交", items=items, sent=sent)
@@ -109,10 +110,5 @@ def mine(request: Request, c: Fresh, who: Recorder, sent: str | None = None
 
 @router.get("/ui/evidence/{evidence_id}")
 def evidence_file(evidence_id: str, request: Request, _: Viewer) -> Response:
-    c = container(request)
-    evidence = c.ledger.get(Evidence, evidence_id, "evidence_id")
-    found = c.ledger.evidence_files.get(evidence.sha256)
-    if found is None:
-        raise NotFound("evidence_id", "证据文件缺失")
-    content_type, data = found
+    _, content_type, data = container(request).nominations.evidence_file(evidence_id)
     return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})

@@ -16,9 +16,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from domain.errors import Invalid
-from domain.periods import SHANGHAI
 from domain.rulebook import COMPUTED_FROM_FIGURES, Rule, Rulebook
 from domain.subjects import parent_at
+from service.web.forms import beijing_time
 
 MAX_PHOTOS = 3
 
@@ -99,13 +99,8 @@ def read_finding(form: dict[str, str], now: datetime) -> Finding:
 
 
 def _occurrence(form: dict[str, str], now: datetime) -> datetime:
-    typed = form.get("occurred_at")
-    if typed:  # <input type="datetime-local">: a Beijing wall-clock time, as the label says
-        try:
-            moment = datetime.fromisoformat(typed)
-        except ValueError:
-            raise Invalid("occurred_at", "发生时间格式不对,应为 年-月-日 时:分") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    if form.get("occurred_at"):
+        return beijing_time(form["occurred_at"], "occurred_at")
     device = form.get("device_time")
     if device:
         try:
@@ -118,9 +113,9 @@ def _occurrence(form: dict[str, str], now: datetime) -> datetime:
     return now
 
 
-def fingerprint(form: dict[str, str], photo_hashes: list[str]) -> str:
-    """The submission as given (fields and photos), so that a resend of the same submission
-    is recognised and another submission under the same key is refused."""
+def fingerprint(form: dict[str, str], evidence_ids: list[str]) -> str:
+    """The submission as given (fields and photos; an evidence id is derived from its file's
+    SHA-256), so that a resend is recognised and another submission under the same key refused."""
     fields = {k: v for k, v in form.items() if k not in ("csrf", "idempotency_key")}
-    body = json.dumps({"fields": fields, "photos": sorted(photo_hashes)}, sort_keys=True, ensure_ascii=False)
+    body = json.dumps({"fields": fields, "photos": sorted(evidence_ids)}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(b"POST /ui/patrol\n" + body.encode()).hexdigest()

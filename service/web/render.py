@@ -12,25 +12,27 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from domain.periods import SHANGHAI
+from domain.subjects import KIND_NAMES
 from service.principal import Principal
-from service.security import PERMISSIONS
+from service.web.session import may
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
-KIND_NAMES = {"worker": "工作人员", "window": "窗口", "hall": "大厅"}
 ROLE_NAMES = {"inspector": "督查员", "unit_admin": "单位管理员", "office_admin": "考评办", "auditor": "审计员",
               "system_admin": "系统管理员", "security_admin": "安全管理员", "audit_admin": "审计管理员"}
 ROUND_STATUS = {"open": "进行中", "closed": "已截止", "notice": "公示中", "final": "已定案"}
 SOURCES = {"patrol": "日常巡查", "spot_check": "抽查", "covert_visit": "暗访", "cctv": "视频巡查",
            "supervision": "督办", "platform": "平台数据", "other": "其他"}
 ORIGINS = {"record": "督查记录", "attendance": "考勤", "complaint": "投诉"}
-# The navigation: (path, label, the permission that shows it).
-NAVIGATION = [
-    ("/ui/patrol", "巡查记录", "record"),
-    ("/ui/attendance", "考勤与导入", "attendance"),
-    ("/ui/desk", "考评台", "read"),
-    ("/ui/queues", "待办", "read"),
-    ("/ui/audit", "审计", "read_trail"),
+# The main pages, as the home page's tiles and the navigation show them: (path, label, what it
+# is for, the permission that shows it, whether the navigation lists it).
+PAGES = [
+    ("/ui/patrol", "巡查记录", "现场记录扣分、加分事项,可拍照取证,离线时自动暂存", "record", True),
+    ("/ui/patrol/mine", "我的提交", "最近提交的记录及其状态", "record", False),
+    ("/ui/attendance", "考勤与导入", "单条录入考勤异常,或上传考勤表、大厅数据", "attendance", True),
+    ("/ui/desk", "考评台", "各期排名、一票否决、对象考评表", "read", True),
+    ("/ui/queues", "待办", "待处理的投诉、异议和申诉", "read", True),
+    ("/ui/audit", "审计", "哈希链头与最近一次校验结果", "read_trail", True),
 ]
 
 
@@ -56,10 +58,19 @@ templates.env.globals.update(KIND_NAMES=KIND_NAMES, ROLE_NAMES=ROLE_NAMES, ROUND
                              SOURCES=SOURCES, ORIGINS=ORIGINS)
 
 
+def wants_json(request: Request) -> bool:
+    """A page's script asks for JSON (the patrol outbox); a browser's form navigation does not."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+def tiles(who: Principal) -> list[tuple[str, str, str]]:
+    return [(path, label, text) for path, label, text, action, _ in PAGES if may(who, action)]
+
+
 def navigation(who: Principal | None) -> list[tuple[str, str]]:
     if who is None:
         return []
-    return [(path, label) for path, label, action in NAVIGATION if who.role in PERMISSIONS[action]]
+    return [(path, label) for path, label, _, action, listed in PAGES if listed and may(who, action)]
 
 
 def page(request: Request, template: str, title: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -19,7 +19,6 @@ from service.security import PERMISSIONS, container
 
 COOKIE = "ledger_session"
 CSRF_FIELD = "csrf"
-CSRF_HEADER = "X-CSRF-Token"
 # What a session may still open while its initial or reset password awaits its change.
 BEFORE_PASSWORD_CHANGE = ("/ui/password", "/ui/logout")
 
@@ -68,10 +67,9 @@ def page_user(request: Request) -> Principal:
 
 
 async def check_csrf(request: Request) -> None:
-    """Every state-changing page request: the form field or the header must match the session."""
+    """Every state-changing page request: the form's token must match the session."""
     token = session_token(request)
-    form = await request.form()
-    given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    given = (await request.form()).get(CSRF_FIELD) or ""
     if token is None or not isinstance(given, str) or not hmac.compare_digest(given, csrf_token(token)):
         raise PageForbidden("表单已过期或来源不明(CSRF 校验失败),请刷新页面后重试。")
 
