@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from domain.accounts import LoginAttempt, Operation
 from domain.complaints import Complaint
@@ -37,6 +37,7 @@ from projections import chain
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
+PAGE = 5000  # events read and decoded at a time, whatever the transaction's size
 # The office's worklists (rm_queue): the event that opens an item, and the one that settles it.
 QUEUE_OPENED_BY = {Complaint.Filed: "complaint", Objection.Lodged: "objection", Dispute.Filed: "dispute"}
 QUEUE_SETTLED_BY = (Complaint.Judged, Objection.Ruled, Dispute.Ruled)
@@ -51,7 +52,8 @@ def utc_text(moment: datetime | None) -> str | None:
 
 @dataclass
 class Batch:
-    """What one batch of events changed, gathered before anything is written."""
+    """What one transaction's events changed: the rows of the page being applied (written
+    and forgotten page by page) and the facts of every card touched so far (written at the end)."""
 
     subjects: dict[str, dict] = field(default_factory=dict)
     facts: dict[tuple[str, str], Facts] = field(default_factory=dict)
@@ -64,6 +66,8 @@ class Batch:
     authored: list[tuple[str, int, str]] = field(default_factory=list)
     queue_opened: list[tuple] = field(default_factory=list)
     queue_settled: list[str] = field(default_factory=list)
+    changed_subjects: set[str] = field(default_factory=set)
+    position: int = 0  # the last event folded in: the cards' position
 
 
 class ScorecardProjection:
@@ -98,25 +102,35 @@ class ScorecardProjection:
     def catch_up(self, until: int | None = None, on_batch: Callable[[int, int], None] | None = None,
                  batch_size: int | None = None) -> int:
         """Applies the log up to `until` (default: its current end); returns the position.
-        `on_batch(position, target)` is told after each committed batch (progress bars).
-        A larger `batch_size` suits bulk work: a subject's card is rewritten once per batch."""
+        `batch_size` is events per transaction (0: everything up to `until` in one), read and
+        decoded in pages of at most `PAGE`; a subject's card is scored and written once per
+        transaction, so bulk work (a rebuild, an import) wants large ones.
+        `on_batch(position, target)` is told after each page (progress bars)."""
         target = self.log_end() if until is None else until
-        size = batch_size or self.batch_size
+        size = self.batch_size if batch_size is None else batch_size
         while True:
             start = self.position()
             if on_batch is not None:
                 on_batch(start, target)
             if start >= target:
                 return start
-            notifications = self.recorder.select_notifications(
-                start=start, limit=size, stop=target, inclusive_of_start=False
-            )
-            # A short page means everything up to the target has been read (ids may have gaps).
-            end = notifications[-1].id if len(notifications) == size else target
-            self._apply_from(start, end, notifications)
+            self._apply_from(start, target, size or target - start, on_batch)
 
-    def _apply_from(self, start: int, end: int, notifications: list[Notification]) -> None:
-        """Applies `events` and moves the position from `start` to `end` in one transaction,
+    def rebuild(self, on_batch: Callable[[int, int], None] | None = None, batch_size: int = 0) -> int:
+        """Drops the read models and applies the whole log again (the hash chain is kept).
+        By default in one transaction: every card is then scored and written once, instead of
+        once per batch with its whole history, and a crash leaves an empty read model that the
+        next catch-up fills. Memory grows with the log's records, as in `evalctl verify`
+        (about 1 GB per ten county-years); `batch_size` bounds a transaction on a small machine."""
+        end = self.log_end()
+        self.store.drop_read_model()
+        self.create_tables()
+        self._standings.clear()
+        return self.catch_up(until=end, on_batch=on_batch, batch_size=batch_size)
+
+    def _apply_from(self, start: int, target: int, size: int,
+                    on_page: Callable[[int, int], None] | None = None) -> None:
+        """Applies up to `size` events after `start` and moves the position in one transaction,
         unless another process has moved it meanwhile (then the caller reads again)."""
         with self.store.transaction() as cur:
             # Lock the tracking row before reading it: projectors take turns.
@@ -124,13 +138,25 @@ class ScorecardProjection:
             row = cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])
             if int(row["position"]) != start:
                 return
-            self._apply(cur, [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in notifications])
-            chain.extend(cur, notifications)
-            cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [end, NAME])
+            batch, position, left = Batch(), start, size
+            while position < target and left > 0:
+                limit = min(PAGE, left)
+                notifications = self.store.notifications_after(cur, position, target, limit)
+                self._apply(cur, batch, [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in notifications])
+                chain.extend(cur, notifications)
+                # A short page means everything up to the target has been read (ids may have gaps).
+                position = notifications[-1].id if len(notifications) == limit else target
+                left -= len(notifications)
+                if on_page is not None and position < target:
+                    on_page(position, target)
+            self._write_cards(cur, batch)
+            cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [position, NAME])
 
-    def _apply(self, cur: Cursor, events: list[tuple[int, str, Any]]) -> None:
-        batch = Batch()
+    def _apply(self, cur: Cursor, batch: Batch, events: list[tuple[int, str, Any]]) -> None:
+        """Folds one page of events into `batch` and writes the rows they add (events, subjects,
+        audit, queue, …); the cards wait for the end of the transaction."""
         for position, topic, event in events:
+            batch.position = position
             batch.events.append((position, str(event.originator_id), event.originator_version, topic,
                                  utc_text(getattr(event, "recorded_at", None))))
             if isinstance(event, Subject.Created | Subject.Reassigned | Subject.Renamed):
@@ -140,6 +166,7 @@ class ScorecardProjection:
                 assert row is not None
                 row["position"] = position
                 batch.subjects[subject_id] = row
+                batch.changed_subjects.add(subject_id)
                 if isinstance(event, Subject.Created) and event.kind == "hall":
                     batch.new_halls = True
             if isinstance(event, LoginAttempt.Attempted):
@@ -164,7 +191,7 @@ class ScorecardProjection:
                 batch.facts[key] = apply(self._facts(cur, batch, key), change)
                 if self._subject(cur, batch, subject_id)["kind"] == "hall":
                     batch.hall_periods.add(period)
-        self._write(cur, batch, position=events[-1][0] if events else 0)
+        self._write_rows(cur, batch)
 
     def _subject(self, cur: Cursor, batch: Batch, subject_id: str) -> dict:
         if subject_id not in batch.subjects:
@@ -178,13 +205,14 @@ class ScorecardProjection:
             batch.facts[key] = facts_from_json(json.loads(row["facts"])) if row else Facts()
         return batch.facts[key]
 
-    def _write(self, cur: Cursor, batch: Batch, position: int) -> None:
+    def _write_rows(self, cur: Cursor, batch: Batch) -> None:
+        """Writes what one page of events added, and forgets it (the facts stay)."""
         cur.executemany(
             "INSERT INTO {p}rm_events (position, originator_id, originator_version, topic, recorded_at)"
             " VALUES (?, ?, ?, ?, ?)",
             batch.events,
         )
-        changed_subjects = [r for r in batch.subjects.values() if "position" in r]
+        changed_subjects = [batch.subjects[s] for s in sorted(batch.changed_subjects)]
         cur.executemany(
             "INSERT INTO {p}rm_subjects (subject_id, kind, name, unit, code, since, assignments, position)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id) DO UPDATE SET"
@@ -209,6 +237,15 @@ class ScorecardProjection:
         cur.executemany("INSERT INTO {p}rm_queue (item_id, kind, subject_id, received_at, position, open)"
                         " VALUES (?, ?, ?, ?, ?, ?)", batch.queue_opened)
         cur.executemany("UPDATE {p}rm_queue SET open = 0 WHERE item_id = ?", [(i,) for i in batch.queue_settled])
+        for rows in (batch.events, batch.audit, batch.nominations, batch.authored, batch.queue_opened,
+                     batch.queue_settled):
+            rows.clear()
+        batch.touches.clear()
+        batch.changed_subjects.clear()
+
+    def _write_cards(self, cur: Cursor, batch: Batch) -> None:
+        """Scores and writes every card the transaction's events changed, once."""
+        position = batch.position
         if batch.new_halls:
             rows = cur.all("SELECT DISTINCT period FROM {p}rm_cards WHERE kind = 'hall'")
             batch.hall_periods.update(r["period"] for r in rows)

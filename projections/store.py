@@ -118,25 +118,36 @@ class ReadStore:
     def notifications_at(self, positions: list[int]) -> list[Notification]:
         """The stored events at the given log positions, in log order (the library has no
         select-by-position, so this reads the library's events table directly)."""
-        recorder = self.recorder
-        table = recorder.events_table_name  # type: ignore[attr-defined]
-        # SQLite keeps ids as text; PostgreSQL returns UUIDs already.
-        convert = getattr(recorder, "convert_originator_id", lambda originator_id: originator_id)
         found: list[Notification] = []
         for i in range(0, len(positions), 500):
             chunk = positions[i:i + 500]
             with self.transaction(commit=False) as cur:
                 if self.is_postgres:
-                    rows = cur.all(f"SELECT notification_id AS id, originator_id, originator_version, topic, state"
-                                   f" FROM {{p}}{table} WHERE notification_id = ANY(?)", [chunk])
+                    where, params = "notification_id = ANY(?)", [chunk]
                 else:
-                    marks = ",".join("?" * len(chunk))
-                    rows = cur.all(f"SELECT rowid AS id, originator_id, originator_version, topic, state"
-                                   f" FROM {table} WHERE rowid IN ({marks})", chunk)
-            found += [Notification(id=int(r["id"]), originator_id=convert(r["originator_id"]),
-                                   originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
-                      for r in rows]
+                    where, params = f"rowid IN ({','.join('?' * len(chunk))})", chunk
+                found += self._notifications(cur, where, params)
         return sorted(found, key=lambda n: n.id)
+
+    def notifications_after(self, cur: Cursor, start: int, stop: int, limit: int) -> list[Notification]:
+        """Like the library's `select_notifications`, but read with the caller's transaction:
+        catch-up reads page after page inside the transaction that applies them, and taking a
+        second connection there could wait on the writer this very transaction holds."""
+        column = "notification_id" if self.is_postgres else "rowid"
+        return self._notifications(cur, f"{column} > ? AND {column} <= ? ORDER BY {column} LIMIT ?",
+                                   [start, stop, limit])
+
+    def _notifications(self, cur: Cursor, where: str, params: list) -> list[Notification]:
+        recorder = self.recorder
+        table = recorder.events_table_name  # type: ignore[attr-defined]
+        column = "notification_id" if self.is_postgres else "rowid"
+        # SQLite keeps ids as text; PostgreSQL returns UUIDs already.
+        convert = getattr(recorder, "convert_originator_id", lambda originator_id: originator_id)
+        rows = cur.all(f"SELECT {column} AS id, originator_id, originator_version, topic, state"
+                       f" FROM {{p}}{table} WHERE {where}", params)
+        return [Notification(id=int(r["id"]), originator_id=convert(r["originator_id"]),
+                             originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
+                for r in rows]
 
     def drop_read_model(self) -> None:
         """Drops the tables a rebuild recreates from the log (never the chain or evidence files)."""

@@ -84,16 +84,17 @@ def demo(counties: Annotated[int, typer.Option(help="synthetic counties of a yea
         generated = time.perf_counter() - started
         console.print(f"generated {stats.subjects} subjects and {written:,} events in {generated:.1f} s "
                       f"({written / generated:,.0f} events/s; {stats.refused} writes refused as users' would be)")
-        container.ledger.projection.batch_size = 5000
         _catch_up_with_progress(container, "catch-up")
     finally:
         container.close()
 
 
-def _catch_up_with_progress(container: Container, label: str) -> None:
+def _catch_up_with_progress(container: Container, label: str, rebuild: bool = False, batch: int = 0) -> None:
+    """Catches up (or rebuilds: from position 0) with a progress bar; `batch` events per
+    transaction, 0 for all in one."""
     projection = container.ledger.projection
     end = projection.log_end()
-    first = projection.position()
+    first = 0 if rebuild else projection.position()
     started = time.perf_counter()
     with progress() as bar:
         task = bar.add_task(label, total=end, completed=first, rate="")
@@ -103,7 +104,10 @@ def _catch_up_with_progress(container: Container, label: str) -> None:
             done = position - first
             bar.update(task, completed=position, rate=f"{done / elapsed:,.0f} events/s" if elapsed else "")
 
-        projection.catch_up(until=end, on_batch=show)
+        if rebuild:
+            projection.rebuild(on_batch=show, batch_size=batch)
+        else:
+            projection.catch_up(until=end, on_batch=show, batch_size=batch)
     elapsed = time.perf_counter() - started
     rate = (end - first) / elapsed if elapsed else 0
     console.print(f"{label}: {end - first:,} events in {elapsed:.1f} s ({rate:,.0f} events/s)")
@@ -222,14 +226,11 @@ def replay(subject: Annotated[str, typer.Option(help="subject id")],
 
 
 @app.command()
-def rebuild(batch: Annotated[int, typer.Option(help="events per transaction")] = 5000) -> None:
-    """Recreate the read models from the log, streaming in batches (the hash chain is kept)."""
+def rebuild(batch: Annotated[int, typer.Option(
+        help="events per transaction; 0: the whole log in one (fastest, memory grows with the log)")] = 0) -> None:
+    """Recreate the read models from the log (the hash chain is kept). Writes wait meanwhile."""
     with opened(catch_up=False) as c:
-        projection = c.ledger.projection
-        projection.store.drop_read_model()
-        projection.create_tables()
-        projection.batch_size = batch
-        _catch_up_with_progress(c, "rebuilt")
+        _catch_up_with_progress(c, "rebuilt", rebuild=True, batch=batch)
 
 
 @app.command()

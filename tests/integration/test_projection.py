@@ -63,9 +63,9 @@ def test_a_crash_in_the_middle_of_catch_up_loses_nothing_and_applies_nothing_twi
     applied = {"batches": 0}
     real_apply = ScorecardProjection._apply
 
-    def crashing_apply(self, cur, events):
-        applied["batches"] += 1
-        real_apply(self, cur, events)
+    def crashing_apply(self, cur, batch, events):
+        applied["batches"] += 1  # batches of 7 are read in one page each
+        real_apply(self, cur, batch, events)
         if applied["batches"] == 3:
             raise Crash()
 
