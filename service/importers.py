@@ -143,7 +143,8 @@ def import_attendance(ledger: Ledger, data: bytes, actor: str, progress: Progres
     report.written = len(todo)
     if progress is not None:
         progress(len(todo), len(todo))
-    ledger.projection.catch_up(batch_size=20000)
+    # One transaction for the import's events: each worker's card is scored and written once.
+    ledger.projection.catch_up(batch_size=0)
     return report
 
 
