@@ -17,9 +17,9 @@ from domain.figures import HallFigures
 from domain.records import Record
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """One record as it counts for one subject in one period."""
+    """One record as it counts for one subject in one period (slots: a rebuild holds millions)."""
 
     record_id: str
     rule_id: str

@@ -20,7 +20,7 @@ from domain.rulebook import Category, Rule, Rulebook
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """An entry as the scorecard shows it: the record's own effect (`delta`) and whether it
     counts (`effective`). Lines computed from figures have no record id."""

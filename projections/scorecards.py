@@ -37,6 +37,7 @@ from projections import chain
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
+CARDS_AT_ONCE = 500  # cards scored and written at a time at the end of a transaction
 PAGE = 5000  # events read and decoded at a time, whatever the transaction's size
 # The office's worklists (rm_queue): the event that opens an item, and the one that settles it.
 QUEUE_OPENED_BY = {Complaint.Filed: "complaint", Objection.Lodged: "objection", Dispute.Filed: "dispute"}
@@ -249,16 +250,24 @@ class ScorecardProjection:
         if batch.new_halls:
             rows = cur.all("SELECT DISTINCT period FROM {p}rm_cards WHERE kind = 'hall'")
             batch.hall_periods.update(r["period"] for r in rows)
+        # Before the halls: ranking them brings in halls this transaction did not touch.
+        others = [key for key in batch.facts if batch.subjects[key[0]]["kind"] != "hall"]
         cards: dict[tuple[str, str], Scorecard] = {}
-        for (subject_id, period), facts in batch.facts.items():
-            kind = batch.subjects[subject_id]["kind"]
-            if kind != "hall":
-                cards[(subject_id, period)] = score(self._rulebook(period), kind, subject_id, period, facts)
         for period in batch.hall_periods:
             halls = self._halls_of(cur, batch, period)
             for hall_id, card in score_halls(self._rulebook(period), period, halls).items():
                 cards[(hall_id, period)] = card
                 batch.facts[(hall_id, period)] = halls[hall_id]
+        self._upsert_cards(cur, batch, cards, position)
+        # The others in slices: a rebuild scores tens of thousands of cards, and each one's
+        # lines and JSON need not outlive its slice.
+        for i in range(0, len(others), CARDS_AT_ONCE):
+            cards = {(subject_id, period): score(self._rulebook(period), batch.subjects[subject_id]["kind"],
+                                                 subject_id, period, batch.facts[(subject_id, period)])
+                     for subject_id, period in others[i:i + CARDS_AT_ONCE]}
+            self._upsert_cards(cur, batch, cards, position)
+
+    def _upsert_cards(self, cur: Cursor, batch: Batch, cards: dict[tuple[str, str], Scorecard], position: int) -> None:
         cur.executemany(
             "INSERT INTO {p}rm_cards (subject_id, period, kind, facts, card, position, total, bonus, vetoed,"
             " veto_reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
