@@ -12,9 +12,11 @@ A3.2.6 ranking is among all of them.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -42,6 +44,18 @@ PAGE = 5000  # events read and decoded at a time, whatever the transaction's siz
 # The office's worklists (rm_queue): the event that opens an item, and the one that settles it.
 QUEUE_OPENED_BY = {Complaint.Filed: "complaint", Objection.Lodged: "objection", Dispute.Filed: "dispute"}
 QUEUE_SETTLED_BY = (Complaint.Judged, Objection.Ruled, Dispute.Ruled)
+
+
+@contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    if pause:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if pause and was_enabled:
+            gc.enable()
 
 
 def utc_text(moment: datetime | None) -> str | None:
@@ -133,7 +147,10 @@ class ScorecardProjection:
                     on_page: Callable[[int, int], None] | None = None) -> None:
         """Applies up to `size` events after `start` and moves the position in one transaction,
         unless another process has moved it meanwhile (then the caller reads again)."""
-        with self.store.transaction() as cur:
+        # A large transaction holds millions of facts; the collector's full passes over them
+        # then pause for seconds, long enough for PostgreSQL to end the idle transaction
+        # (idle_in_transaction_session_timeout, 5 s in the library). Facts hold no cycles.
+        with _collector_paused(size > PAGE), self.store.transaction() as cur:
             # Lock the tracking row before reading it: projectors take turns.
             cur.execute("UPDATE {p}rm_tracking SET position = position WHERE name = ?", [NAME])
             row = cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])
