@@ -136,7 +136,7 @@ class ScorecardProjection:
         By default in one transaction: every card is then scored and written once, instead of
         once per batch with its whole history, and a crash leaves an empty read model that the
         next catch-up fills. Memory grows with the log's records, as in `evalctl verify`
-        (about 1 GB per ten county-years); `batch_size` bounds a transaction on a small machine."""
+        (the ten-county bench peaked at 1.7 GB); `batch_size` bounds a transaction on a small machine."""
         end = self.log_end()
         self.store.drop_read_model()
         self.create_tables()
