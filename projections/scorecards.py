@@ -67,22 +67,28 @@ def utc_text(moment: datetime | None) -> str | None:
 
 @dataclass
 class Batch:
-    """What one transaction's events changed: the rows of the page being applied (written
-    and forgotten page by page) and the facts of every card touched so far (written at the end)."""
+    """What one transaction's events changed so far: the subjects and facts of every card
+    touched (the cards are written once, at its end)."""
 
     subjects: dict[str, dict] = field(default_factory=dict)
     facts: dict[tuple[str, str], Facts] = field(default_factory=dict)
     hall_periods: set[str] = field(default_factory=set)
     new_halls: bool = False
+    position: int = 0  # the last event folded in: the cards' position
+
+
+@dataclass
+class Rows:
+    """The rows one page of events adds to the other read-model tables, written with the page."""
+
     events: list[tuple[int, str, int, str, str | None]] = field(default_factory=list)
+    changed_subjects: set[str] = field(default_factory=set)
     nominations: list[tuple[str, str, str, str, str, int]] = field(default_factory=list)
     touches: set[tuple[str, str, int]] = field(default_factory=set)
     audit: list[tuple] = field(default_factory=list)
     authored: list[tuple[str, int, str]] = field(default_factory=list)
     queue_opened: list[tuple] = field(default_factory=list)
     queue_settled: list[str] = field(default_factory=list)
-    changed_subjects: set[str] = field(default_factory=set)
-    position: int = 0  # the last event folded in: the cards' position
 
 
 class ScorecardProjection:
@@ -173,9 +179,10 @@ class ScorecardProjection:
     def _apply(self, cur: Cursor, batch: Batch, events: list[tuple[int, str, Any]]) -> None:
         """Folds one page of events into `batch` and writes the rows they add (events, subjects,
         audit, queue, …); the cards wait for the end of the transaction."""
+        rows = Rows()
         for position, topic, event in events:
             batch.position = position
-            batch.events.append((position, str(event.originator_id), event.originator_version, topic,
+            rows.events.append((position, str(event.originator_id), event.originator_version, topic,
                                  utc_text(getattr(event, "recorded_at", None))))
             if isinstance(event, Subject.Created | Subject.Reassigned | Subject.Renamed):
                 subject_id = str(event.originator_id)
@@ -184,32 +191,32 @@ class ScorecardProjection:
                 assert row is not None
                 row["position"] = position
                 batch.subjects[subject_id] = row
-                batch.changed_subjects.add(subject_id)
+                rows.changed_subjects.add(subject_id)
                 if isinstance(event, Subject.Created) and event.kind == "hall":
                     batch.new_halls = True
             if isinstance(event, LoginAttempt.Attempted):
-                batch.audit.append((position, utc_text(event.recorded_at), event.username, None, event.address,
+                rows.audit.append((position, utc_text(event.recorded_at), event.username, None, event.address,
                                     "login", None, int(event.success), event.reason))
             elif isinstance(event, Operation.Logged):
-                batch.audit.append((position, utc_text(event.recorded_at), event.actor, event.role, event.address,
+                rows.audit.append((position, utc_text(event.recorded_at), event.actor, event.role, event.address,
                                     f"{event.method} {event.path}", event.status, int(event.success), None))
             if isinstance(event, Record.Created):
-                batch.authored.append((event.actor, position, str(event.originator_id)))
+                rows.authored.append((event.actor, position, str(event.originator_id)))
             if type(event) in QUEUE_OPENED_BY:
-                batch.queue_opened.append((str(event.originator_id), QUEUE_OPENED_BY[type(event)], event.subject_id,
+                rows.queue_opened.append((str(event.originator_id), QUEUE_OPENED_BY[type(event)], event.subject_id,
                                            utc_text(getattr(event, "received_at", None) or event.recorded_at), position, 1))
             elif isinstance(event, QUEUE_SETTLED_BY):
-                batch.queue_settled.append(str(event.originator_id))
+                rows.queue_settled.append(str(event.originator_id))
             if isinstance(event, Nomination.Submitted):
-                batch.nominations.append((event.subject_id, event.period, event.kind, str(event.originator_id),
+                rows.nominations.append((event.subject_id, event.period, event.kind, str(event.originator_id),
                                           event.unit, position))
             for subject_id, period, change in changes_of(event):
-                batch.touches.add((subject_id, period, position))
+                rows.touches.add((subject_id, period, position))
                 key = (subject_id, period)
                 batch.facts[key] = apply(self._facts(cur, batch, key), change)
                 if self._subject(cur, batch, subject_id)["kind"] == "hall":
                     batch.hall_periods.add(period)
-        self._write_rows(cur, batch)
+        self._write_rows(cur, batch, rows)
 
     def _subject(self, cur: Cursor, batch: Batch, subject_id: str) -> dict:
         if subject_id not in batch.subjects:
@@ -223,14 +230,13 @@ class ScorecardProjection:
             batch.facts[key] = facts_from_json(json.loads(row["facts"])) if row else Facts()
         return batch.facts[key]
 
-    def _write_rows(self, cur: Cursor, batch: Batch) -> None:
-        """Writes what one page of events added, and forgets it (the facts stay)."""
+    def _write_rows(self, cur: Cursor, batch: Batch, rows: Rows) -> None:
         cur.executemany(
             "INSERT INTO {p}rm_events (position, originator_id, originator_version, topic, recorded_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            batch.events,
+            rows.events,
         )
-        changed_subjects = [batch.subjects[s] for s in sorted(batch.changed_subjects)]
+        changed_subjects = [batch.subjects[s] for s in sorted(rows.changed_subjects)]
         cur.executemany(
             "INSERT INTO {p}rm_subjects (subject_id, kind, name, unit, code, since, assignments, position)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id) DO UPDATE SET"
@@ -243,23 +249,18 @@ class ScorecardProjection:
             ],
         )
         cur.executemany("INSERT INTO {p}rm_audit (position, at, actor, role, address, action, status, success, detail)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch.audit)
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.audit)
         cur.executemany("INSERT INTO {p}rm_touches (subject_id, period, position) VALUES (?, ?, ?)",
-                        sorted(batch.touches))
+                        sorted(rows.touches))
         cur.executemany(
             "INSERT INTO {p}rm_nominations (subject_id, period, kind, nomination_id, unit, position)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id, period) DO NOTHING",
-            batch.nominations,
+            rows.nominations,
         )
-        cur.executemany("INSERT INTO {p}rm_authored (actor, position, record_id) VALUES (?, ?, ?)", batch.authored)
+        cur.executemany("INSERT INTO {p}rm_authored (actor, position, record_id) VALUES (?, ?, ?)", rows.authored)
         cur.executemany("INSERT INTO {p}rm_queue (item_id, kind, subject_id, received_at, position, open)"
-                        " VALUES (?, ?, ?, ?, ?, ?)", batch.queue_opened)
-        cur.executemany("UPDATE {p}rm_queue SET open = 0 WHERE item_id = ?", [(i,) for i in batch.queue_settled])
-        for rows in (batch.events, batch.audit, batch.nominations, batch.authored, batch.queue_opened,
-                     batch.queue_settled):
-            rows.clear()
-        batch.touches.clear()
-        batch.changed_subjects.clear()
+                        " VALUES (?, ?, ?, ?, ?, ?)", rows.queue_opened)
+        cur.executemany("UPDATE {p}rm_queue SET open = 0 WHERE item_id = ?", [(i,) for i in rows.queue_settled])
 
     def _write_cards(self, cur: Cursor, batch: Batch) -> None:
         """Scores and writes every card the transaction's events changed, once."""

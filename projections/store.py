@@ -123,28 +123,26 @@ class ReadStore:
             chunk = positions[i:i + 500]
             with self.transaction(commit=False) as cur:
                 if self.is_postgres:
-                    where, params = "notification_id = ANY(?)", [chunk]
+                    found += self._notifications(cur, "WHERE {id} = ANY(?)", [chunk])
                 else:
-                    where, params = f"rowid IN ({','.join('?' * len(chunk))})", chunk
-                found += self._notifications(cur, where, params)
+                    found += self._notifications(cur, f"WHERE {{id}} IN ({','.join('?' * len(chunk))})", chunk)
         return sorted(found, key=lambda n: n.id)
 
     def notifications_after(self, cur: Cursor, start: int, stop: int, limit: int) -> list[Notification]:
         """Like the library's `select_notifications`, but read with the caller's transaction:
         catch-up reads page after page inside the transaction that applies them, and taking a
         second connection there could wait on the writer this very transaction holds."""
-        column = "notification_id" if self.is_postgres else "rowid"
-        return self._notifications(cur, f"{column} > ? AND {column} <= ? ORDER BY {column} LIMIT ?",
-                                   [start, stop, limit])
+        return self._notifications(cur, "WHERE {id} > ? AND {id} <= ? ORDER BY {id} LIMIT ?", [start, stop, limit])
 
-    def _notifications(self, cur: Cursor, where: str, params: list) -> list[Notification]:
+    def _notifications(self, cur: Cursor, clause: str, params: list) -> list[Notification]:
+        """`clause` follows the FROM; `{id}` in it names the position column."""
         recorder = self.recorder
         table = recorder.events_table_name  # type: ignore[attr-defined]
-        column = "notification_id" if self.is_postgres else "rowid"
+        position = "notification_id" if self.is_postgres else "rowid"
         # SQLite keeps ids as text; PostgreSQL returns UUIDs already.
         convert = getattr(recorder, "convert_originator_id", lambda originator_id: originator_id)
-        rows = cur.all(f"SELECT {column} AS id, originator_id, originator_version, topic, state"
-                       f" FROM {{p}}{table} WHERE {where}", params)
+        rows = cur.all(f"SELECT {position} AS id, originator_id, originator_version, topic, state"
+                       f" FROM {{p}}{table} " + clause.replace("{id}", position), params)
         return [Notification(id=int(r["id"]), originator_id=convert(r["originator_id"]),
                              originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]))
                 for r in rows]
