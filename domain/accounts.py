@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Invalid
 from domain.ids import stable_id
+from domain.topics import stable_topics
 
 BUSINESS_ROLES = ("inspector", "unit_admin", "office_admin", "auditor")
 ADMIN_ROLES = ("system_admin", "security_admin", "audit_admin")
@@ -44,6 +45,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@stable_topics("User", "domain.accounts")
 class User(Aggregate):
     @staticmethod
     def create_id(username: str, **_: object) -> UUID:
@@ -70,6 +72,7 @@ class User(Aggregate):
         self.unit = unit
 
 
+@stable_topics("ApiToken", "domain.accounts")
 class ApiToken(Aggregate):
     @staticmethod
     def create_id(digest: str, **_: object) -> UUID:
@@ -92,6 +95,7 @@ class ApiToken(Aggregate):
         return self.revoked_at is None and moment < self.expires_at
 
 
+@stable_topics("LoginAttempt", "domain.accounts")
 class LoginAttempt(Aggregate):
     """One login attempt, successful or not (登录日志)."""
 
@@ -104,6 +108,7 @@ class LoginAttempt(Aggregate):
         self.username = username
 
 
+@stable_topics("Operation", "domain.accounts")
 class Operation(Aggregate):
     """One write request, allowed or refused (操作日志): who, from where, what, and the outcome."""
 

@@ -9,10 +9,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.ids import stable_id
+from domain.topics import stable_topics
 
 DAY_KINDS = ("holiday", "workday")
 
 
+@stable_topics("WorkCalendar", "domain.calendar")
 class WorkCalendar(Aggregate):
     @staticmethod
     def create_id(**_: object) -> UUID:

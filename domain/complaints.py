@@ -9,8 +9,10 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict
+from domain.topics import stable_topics
 
 
+@stable_topics("Complaint", "domain.complaints")
 class Complaint(Aggregate):
     @event("Filed")
     def __init__(

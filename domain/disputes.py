@@ -9,8 +9,10 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate, event
 
 from domain.rulings import Ruling
+from domain.topics import stable_topics
 
 
+@stable_topics("Dispute", "domain.disputes")
 class Dispute(Ruling, Aggregate):
     ALREADY_RULED = ("dispute_id", "该申诉已有裁定")
 

@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Invalid
 from domain.ids import stable_id
+from domain.topics import stable_topics
 
 MAX_BYTES = 10 * 1024 * 1024
 SIGNATURES = [
@@ -39,6 +40,7 @@ def is_image(content_type: str) -> bool:
     return content_type.startswith("image/")
 
 
+@stable_topics("Evidence", "domain.evidence")
 class Evidence(Aggregate):
     @staticmethod
     def create_id(sha256: str, **_: object) -> UUID:

@@ -11,10 +11,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.ids import stable_id
+from domain.topics import stable_topics
 
 FIELDS = ("case_volume", "wrong_elements", "systems_missing", "satisfaction_rate")
 
 
+@stable_topics("HallFigures", "domain.figures")
 class HallFigures(Aggregate):
     @staticmethod
     def create_id(hall_id: str, year: int, **_: object) -> UUID:

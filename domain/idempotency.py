@@ -9,8 +9,10 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.ids import stable_id
+from domain.topics import stable_topics
 
 
+@stable_topics("IdempotencyKey", "domain.idempotency")
 class IdempotencyKey(Aggregate):
     @staticmethod
     def create_id(actor: str, key: str, **_: object) -> UUID:

@@ -12,11 +12,13 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import Invalid
 from domain.ids import stable_id
 from domain.rulebook import Category
+from domain.topics import stable_topics
 
 MAX_DEEDS = 800
 PHOTOS = (1, 3)
 
 
+@stable_topics("Nomination", "domain.nominations")
 class Nomination(Aggregate):
     @staticmethod
     def create_id(subject_id: str, period: str, **_: object) -> UUID:

@@ -8,8 +8,10 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate, event
 
 from domain.rulings import Ruling
+from domain.topics import stable_topics
 
 
+@stable_topics("Objection", "domain.objections")
 class Objection(Ruling, Aggregate):
     ALREADY_RULED = ("objection_id", "该异议已有处理结论")
 

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from domain.errors import Invalid
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_PERIOD_ID = re.compile(r"^(\d{4})(H[12])?$")
+_PERIOD_ID = re.compile(r"^([0-9]{4})(H[12])?$", re.ASCII)
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # periods the product can name; a year outside is a typo
 CADENCE_OF_KIND = {"worker": "half-year", "window": "half-year", "hall": "year"}
 
 
@@ -78,10 +79,12 @@ class Period:
 
 
 def parse_period(text: str, field: str = "period") -> Period:
-    match = _PERIOD_ID.match(text or "")
+    match = _PERIOD_ID.fullmatch(text or "")
     if not match:
         raise Invalid(field, f"考评期 {text!r} 格式不对,应为 2022H1、2022H2 或 2022")
     year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Invalid(field, f"考评期 {text} 的年份应在 {FIRST_YEAR} 到 {LAST_YEAR} 之间")
     half = int(match.group(2)[1]) if match.group(2) else None
     return Period(year, half)
 

@@ -17,10 +17,12 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict
 from domain.ids import stable_id
+from domain.topics import stable_topics
 
 SOURCES = ("patrol", "spot_check", "covert_visit", "cctv", "supervision", "platform", "other", "attendance")
 
 
+@stable_topics("Record", "domain.records")
 class Record(Aggregate):
     @staticmethod
     def create_id(subject_id: str, attendance: dict | None = None, **_: object) -> UUID:

@@ -19,8 +19,10 @@ from domain.errors import Conflict, Invalid
 from domain.ids import stable_id
 from domain.periods import SHANGHAI, Period, start_of_local_day
 from domain.scoring import shared_places
+from domain.topics import stable_topics
 
 
+@stable_topics("Round", "domain.round")
 class Round(Aggregate):
     @staticmethod
     def create_id(kind: str, period: str, **_: object) -> UUID:

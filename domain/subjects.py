@@ -13,11 +13,13 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from domain.ids import stable_id
+from domain.topics import stable_topics
 
 PARENT_KIND = {"window": "hall", "worker": "window"}
 KIND_NAMES = {"worker": "工作人员", "window": "窗口", "hall": "大厅"}
 
 
+@stable_topics("Subject", "domain.subjects")
 class Subject(Aggregate):
     @staticmethod
     def create_id(kind: str, code: str | None = None, **_: object) -> UUID:

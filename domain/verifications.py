@@ -7,7 +7,10 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.topics import stable_topics
 
+
+@stable_topics("ChainVerification", "domain.verifications")
 class ChainVerification(Aggregate):
     @event("Verified")
     def __init__(self, intact: bool, checked: int, head_position: int, head: str, description: str, actor: str,

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from eventsourcing.utils import get_topic
 
 from domain.complaints import Complaint
 from domain.errors import Invalid, NotFound
@@ -20,15 +19,13 @@ from domain.records import Record
 from domain.rulebook import RulebookLibrary
 from domain.scoring import Scorecard, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
+from domain.topics import stored_topics
 from projections.scorecards import ScorecardProjection
 
-SCORING_TOPICS = [
-    get_topic(cls)
-    for cls in (
-        Subject.Created, Subject.Reassigned, Subject.Renamed, Record.Created, Record.Retracted,
-        Complaint.Filed, Complaint.Judged, HallFigures.Reported,
-    )
-]
+SCORING_TOPICS = stored_topics(
+    Subject.Created, Subject.Reassigned, Subject.Renamed, Record.Created, Record.Retracted,
+    Complaint.Filed, Complaint.Judged, HallFigures.Reported,
+)
 
 
 @dataclass

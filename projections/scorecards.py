@@ -496,10 +496,13 @@ class ScorecardProjection:
             count = cur.one("SELECT COUNT(*) AS n FROM {p}rm_queue WHERE open = 1 AND kind = ?", [kind])
         return {"count": int(count["n"]), "items": [dict(r) for r in rows]}
 
-    def latest_of_topic(self, topic: str) -> str | None:
-        """The aggregate of the latest event with this topic (the last chain verification)."""
+    def latest_of_topic(self, topics: list[str]) -> str | None:
+        """The aggregate of the latest event stored under one of these topics (the last chain
+        verification; a class's topics are its current name and the older ones)."""
+        marks = ",".join("?" * len(topics))
         with self.store.transaction(commit=False) as cur:
-            row = cur.one("SELECT originator_id FROM {p}rm_events WHERE topic = ? ORDER BY position DESC LIMIT 1", [topic])
+            row = cur.one(f"SELECT originator_id FROM {{p}}rm_events WHERE topic IN ({marks})"
+                          " ORDER BY position DESC LIMIT 1", topics)
         return row["originator_id"] if row else None
 
     def nomination_of(self, subject_id: str, period: str) -> str | None:

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.accounts import ROLES, ApiToken, LoginAttempt, User, check_password, token_digest
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from domain.text import loggable
 from projections.scorecards import utc_text
 from service.ledger import Idempotency, Ledger, Saved
 from service.principal import Principal
@@ -174,7 +175,7 @@ class Accounts:
             return False
 
     def _attempt(self, username: str, address: str | None, success: bool, reason: str) -> None:
-        self.ledger.save(LoginAttempt(username=username[:64], address=address, success=success, reason=reason,
+        self.ledger.save(LoginAttempt(username=loggable(username, 64), address=address, success=success, reason=reason,
                                       recorded_at=self.now()))
 
     def _locked_until(self, username: str) -> datetime | None:

@@ -17,7 +17,8 @@ from service.security import Principal, container, principal
 async def idempotency(
     request: Request,
     who: Annotated[Principal, Depends(principal)],
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                                  pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> Idempotency | None:
     if not idempotency_key:
         return None

@@ -55,6 +55,8 @@ def _message(error: dict[str, Any]) -> str:
         return f"太长,最多 {ctx.get('max_length')} 个字符"
     if kind == "too_long":
         return f"太多,最多 {ctx.get('max_length')} 项"
+    if kind == "value_error":
+        return str(ctx.get("error", error.get("msg", "输入有误")))
     if kind == "string_pattern_mismatch":
         return "格式不对,只能包含字母、数字和 _ . @ -"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):

@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from domain.accounts import Operation
+from domain.text import first_problem, loggable
 from service.bootstrap import Container
 from service.breaker import StoreBreaker
 from service.errors import store_unavailable
@@ -53,6 +54,8 @@ def install_hardening(app: FastAPI, container: Container) -> None:
             response: Response = JSONResponse(
                 {"detail": [{"field": "body", "message": f"请求体过大,上限 {settings.max_body_bytes // 1024 // 1024} MB"}]},
                 status_code=413)
+        elif (refused := _unstorable_address(request)) is not None:
+            response = refused
         elif uses_store and not breaker.admit():
             response = store_unavailable()  # the store was just found down: answer at once
             request.state.store_failed = True
@@ -77,10 +80,23 @@ def install_hardening(app: FastAPI, container: Container) -> None:
                            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"])
 
 
+def _unstorable_address(request: Request) -> Response | None:
+    """A path or query holding characters no store can keep (a NUL, an unpaired surrogate, a
+    control character) is refused before routing: such a request once wrote its path into the
+    operation log and broke the read model (domain/text.py)."""
+    fields = [("path", request.url.path)]
+    fields += [(f"query.{loggable(k, 40)}", f"{k}={v}") for k, v in request.query_params.multi_items()]
+    for field, text in fields:
+        problem = first_problem(text, multiline=False)
+        if problem is not None:
+            return JSONResponse({"detail": [{"field": field, "message": problem}]}, status_code=422)
+    return None
+
+
 def _log_operation(container: Container, request: Request, status: int) -> None:
     who = getattr(request.state, "principal", None)
     operation = Operation(actor=who.username if who else "anonymous", role=who.role if who else None,
-                          address=client_address(request), method=request.method, path=request.url.path[:300],
+                          address=client_address(request), method=request.method, path=loggable(request.url.path),
                           status=status, success=status < 400, recorded_at=container.clock.now())
     try:
         container.ledger.save(operation)
@@ -92,5 +108,5 @@ def _log_unwritten(request: Request, status: int, error: Exception | None = None
     """While the store is down the operation log goes to the process log (journald, files)."""
     who = getattr(request.state, "principal", None)
     log.error("operation log entry not written (store unavailable): %s %s %s by %s from %s%s", request.method,
-              request.url.path, status, who.username if who else "anonymous", client_address(request),
+              loggable(request.url.path), status, who.username if who else "anonymous", client_address(request),
               f": {error}" if error else "")

@@ -29,6 +29,7 @@ from domain.records import SOURCES, Record
 from domain.round import Round
 from domain.rulebook import Rulebook, RulebookLibrary
 from domain.subjects import KIND_NAMES, PARENT_KIND, Subject
+from domain.text import check_storable
 from projections.evidence import EvidenceFiles
 from projections.scorecards import ScorecardProjection
 from service.clock import Clock
@@ -57,6 +58,15 @@ class Saved:
     id: str
     position: int
     replayed: bool = False
+
+
+def check_events_storable(aggregates: list[Aggregate]) -> None:
+    """The last gate before the store: every string an event would keep must be storable
+    (domain/text.py), whichever door the command came in by (API, page, import, command line)."""
+    for aggregate in aggregates:
+        for event in aggregate.pending_events:
+            for name, value in vars(event).items():
+                check_storable(value, name)
 
 
 class Ledger(Application):
@@ -177,6 +187,7 @@ class Ledger(Application):
             if earlier is not None:
                 return earlier
         resource_id, aggregates = build()
+        check_events_storable(aggregates)
         if self._batch is not None:
             return self._keep(resource_id, aggregates)
         if idempotency is not None:

@@ -16,6 +16,7 @@ from domain.evidence import Evidence, is_image, sniff
 from domain.nominations import Nomination, check_nomination
 from domain.periods import SHANGHAI
 from domain.subjects import Subject
+from domain.text import loggable
 from service.ledger import Idempotency, Ledger, Saved
 from service.principal import Principal
 from service.rounds import Rounds
@@ -89,7 +90,8 @@ class Nominations:
         self.ledger.evidence_files.put(sha256, content_type, data)  # the bytes first: a crash leaves an unused file
 
         def build() -> tuple[str, list[Aggregate]]:
-            evidence = Evidence(sha256=sha256, content_type=content_type, size=len(data), filename=filename[:200],
+            evidence = Evidence(sha256=sha256, content_type=content_type, size=len(data),
+                                filename=loggable(filename.replace("\\", "/").rsplit("/", 1)[-1], 200),
                                 actor=actor, recorded_at=self.ledger.now())
             return str(evidence.id), [evidence]
 

@@ -7,11 +7,32 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=2000)]
-Id = Annotated[str, Field(min_length=1, max_length=64)]
+from domain.errors import Invalid
+from domain.text import check_name, check_text
+
+
+def _one_line(value: str) -> str:
+    try:
+        return check_name(value, "")
+    except Invalid as refused:
+        raise ValueError(refused.message) from None
+
+
+def _lines(value: str) -> str:
+    try:
+        return check_text(value, "")
+    except Invalid as refused:
+        raise ValueError(refused.message) from None
+
+
+# Text from users: storable (no NUL, control or direction-changing characters, domain/text.py);
+# a name or title is one line and not blank.
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+LongText = Annotated[str, Field(max_length=2000), AfterValidator(_lines)]
+RequiredLongText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_lines)]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
 class Body(BaseModel):
@@ -34,7 +55,7 @@ class RoleChange(Body):
 
 
 class LoginBody(Body):
-    username: Annotated[str, Field(min_length=1, max_length=64)]
+    username: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_one_line)]
     password: Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -52,7 +73,7 @@ class SubjectCreate(Body):
     kind: Literal["hall", "window", "worker"]
     name: Text
     unit: Text
-    code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    code: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_one_line)] | None = None
     parent_id: Id | None = None
     effective_at: AwareDatetime | None = None
 
@@ -64,7 +85,7 @@ class AssignmentCreate(Body):
 
 class RecordCreate(Body):
     subject_id: Id
-    rule_id: Annotated[str, Field(min_length=1, max_length=16)]
+    rule_id: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9.]+$")]
     occurred_at: AwareDatetime
     source: Literal["patrol", "spot_check", "covert_visit", "cctv", "supervision", "platform", "other"]
     note: LongText = ""
@@ -74,7 +95,7 @@ class RecordCreate(Body):
 
 
 class RetractionCreate(Body):
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: RequiredLongText
 
 
 class AttendanceCreate(Body):
@@ -90,7 +111,7 @@ class ComplaintCreate(Body):
     subject_id: Id
     received_at: AwareDatetime
     channel: Text
-    summary: Annotated[str, Field(min_length=1, max_length=2000)]
+    summary: RequiredLongText
 
 
 class VerdictCreate(Body):
@@ -102,7 +123,7 @@ class FiguresCreate(Body):
     year: Annotated[int, Field(ge=2000, le=2100)]
     case_volume: Annotated[int, Field(ge=0)] | None = None
     wrong_elements: Annotated[int, Field(ge=0)] | None = None
-    systems_missing: list[str] | None = None
+    systems_missing: list[Text] | None = None
     satisfaction_rate: Decimal | None = None
 
 
@@ -132,10 +153,10 @@ class UnitDetails(Body):
 
 class NominationCreate(Body):
     subject_id: Id
-    period: Annotated[str, Field(min_length=4, max_length=6)]
+    period: Annotated[str, Field(min_length=4, max_length=6, pattern=r"^[0-9H]+$")]
     details: dict
     self_scores: dict[str, Decimal]
-    deeds: Annotated[str, Field(max_length=5000)]
+    deeds: Annotated[str, Field(max_length=5000), AfterValidator(_lines)]
     photos: list[Id]
     contact: Text | None = None
     bonus_note: LongText | None = None
@@ -147,10 +168,10 @@ class TieDecisionCreate(Body):
 
 
 class ObjectionCreate(Body):
-    period: Annotated[str, Field(min_length=4, max_length=6)]
+    period: Annotated[str, Field(min_length=4, max_length=6, pattern=r"^[0-9H]+$")]
     kind: Literal["worker", "window", "hall"]
     subject_id: Id
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    text: RequiredLongText
     contact: Text | None = None
 
 
@@ -166,4 +187,4 @@ class CalendarDay(Body):
 
 class DisputeCreate(Body):
     record_id: Id
-    grounds: Annotated[str, Field(min_length=1, max_length=2000)]
+    grounds: RequiredLongText

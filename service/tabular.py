@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
+from domain.text import first_problem, loggable
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -87,7 +89,15 @@ def read_table(data: bytes, columns: dict[str, tuple[str, ...]],
     missing = [columns[name][0] for name in required if name not in index]
     if missing:
         raise TableError([Problem(1, m, "缺少这一列") for m in missing])
+    problems = [Problem(1, loggable(h, 40), f"表头:{p}") for h in header if (p := first_problem(h, multiline=False))]
     for line, row in enumerate(rows, start=2):
         if not any(row):
             continue
+        for i, cell in enumerate(row):
+            problem = first_problem(cell, multiline=False)
+            if problem is not None:  # a cell no store can keep: named, never passed on
+                column = loggable(header[i], 40) if i < len(header) else f"第 {i + 1} 列"
+                problems.append(Problem(line, column, problem))
         yield line, {name: row[i] if i < len(row) else "" for name, i in index.items()}
+    if problems:
+        raise TableError(problems)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
+from domain.topics import stored_topics
 from domain.verifications import ChainVerification
 from projections import chain
 from service.ledger import Ledger
 
-VERIFIED_TOPIC = get_topic(ChainVerification.Verified)
+VERIFIED_TOPICS = stored_topics(ChainVerification.Verified)
 
 
 def verify_and_record(ledger: Ledger, actor: str) -> ChainVerification:
@@ -24,5 +23,5 @@ def verify_and_record(ledger: Ledger, actor: str) -> ChainVerification:
 
 
 def last_verification(ledger: Ledger) -> ChainVerification | None:
-    found = ledger.projection.latest_of_topic(VERIFIED_TOPIC)
+    found = ledger.projection.latest_of_topic(VERIFIED_TOPICS)
     return ledger.find(ChainVerification, UUID(found)) if found else None

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.utils import get_topic
-
 from domain.accounts import LoginAttempt, Operation
+from domain.topics import stored_topics
 from service.clock import SettableClock
 from tests.conftest import ADMIN
 
-AUDIT_TOPICS = (get_topic(Operation.Logged), get_topic(LoginAttempt.Attempted))
+AUDIT_TOPICS = tuple(stored_topics(Operation.Logged, LoginAttempt.Attempted))
 
 
 class Api:

@@ -124,7 +124,7 @@ def attendance_records(url: str) -> int:
         projection = container.ledger.projection
         with projection.store.transaction(commit=False) as cur:
             row = cur.one("SELECT COUNT(*) AS n FROM {p}rm_events WHERE topic LIKE ? AND originator_version = 1",
-                          ["%Record.Created"])
+                          ["%Record.Created%"])
         return int(row["n"])
     finally:
         container.close()
@@ -228,7 +228,7 @@ def test_a_second_service_process_on_the_same_postgresql_acts_once(stores):
     container = make_container(url, at("2022-07-01T09:00:00+08:00"))
     try:
         with container.ledger.projection.store.transaction(commit=False) as cur:
-            closes = cur.one("SELECT COUNT(*) AS n FROM {p}rm_events WHERE topic LIKE ?", ["%Round.Closed"])["n"]
+            closes = cur.one("SELECT COUNT(*) AS n FROM {p}rm_events WHERE topic LIKE ?", ["%Round.Closed%"])["n"]
         assert closes == 2  # 2022H1 for workers and for windows, each once
     finally:
         container.close()

@@ -1,0 +1,62 @@
+"""Stable names for what the log stores.
+
+The eventsourcing library names a stored event by its class's location (`domain.records:
+Record.Created`) unless the class says otherwise (`TOPIC`). A location changes when a file
+moves or a class is renamed, and every stored event under the old name would then be
+unreadable. So every aggregate and event here carries an explicit topic that names the thing,
+not the file: `ledger:Record` for the aggregate, `ledger:Record.Created.v1` for an event, the
+`vN` being the event's schema version (`class_version`).
+
+When an event's schema changes, bump its `class_version` and give the class a static
+`upcast_vN_vN+1(state)` that lifts an older stored state; the topic of the new version is
+written from then on, and every older name still resolves to the one current class (its
+upcasters do the rest). The names the first release stored (module paths) are registered as
+aliases here too, so no store ever written becomes unreadable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.utils import register_topic
+
+NAMESPACE = "ledger"
+A = TypeVar("A", bound=type)
+
+# Every stored class → every name it may be stored under (the current one first).
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def stable_topics(name: str, first_release_module: str) -> Callable[[A], A]:
+    """Class decorator for an aggregate: gives it and each of its events an explicit topic,
+    and registers the names release 0.1 stored them under (`first_release_module:Class.Event`)."""
+
+    def name_them(cls: A) -> A:
+        _name(cls, f"{NAMESPACE}:{name}", [f"{first_release_module}:{cls.__qualname__}"])
+        for attribute, value in vars(cls).items():
+            if isinstance(value, type) and issubclass(value, CanMutateAggregate) and attribute[:1].isupper():
+                version = getattr(value, "class_version", 1)
+                current = f"{NAMESPACE}:{name}.{attribute}.v{version}"
+                older = [f"{NAMESPACE}:{name}.{attribute}.v{v}" for v in range(version - 1, 0, -1)]
+                _name(value, current, [*older, f"{first_release_module}:{cls.__qualname__}.{attribute}"])
+        return cls
+
+    return name_them
+
+
+def _name(cls: type, current: str, aliases: list[str]) -> None:
+    cls.TOPIC = current  # type: ignore[attr-defined]
+    for topic in (current, *aliases):
+        register_topic(topic, cls)
+    _NAMES[cls] = (current, *aliases)
+
+
+def stored_topics(*classes: type) -> list[str]:
+    """Every topic under which events of these classes may be stored (for filtering the log)."""
+    return [topic for cls in classes for topic in _NAMES[cls]]
+
+
+def named_classes() -> dict[type, tuple[str, ...]]:
+    return dict(_NAMES)
