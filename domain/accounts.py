@@ -18,9 +18,6 @@ from domain.errors import Invalid
 from domain.ids import stable_id
 from domain.topics import stable_topics
 
-BUSINESS_ROLES = ("inspector", "unit_admin", "office_admin", "auditor")
-ADMIN_ROLES = ("system_admin", "security_admin", "audit_admin")
-ROLES = BUSINESS_ROLES + ADMIN_ROLES
 MIN_PASSWORD = 8
 CLASSES = {"小写字母": str.islower, "大写字母": str.isupper, "数字": str.isdigit,
            "符号": lambda c: not c.isalnum() and not c.isspace()}

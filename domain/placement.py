@@ -16,7 +16,7 @@ from decimal import Decimal
 from domain.errors import Conflict, Invalid
 from domain.periods import CADENCE_OF_KIND, Period, local_date, periods_counting
 from domain.rulebook import COMPUTED_FROM_FIGURES, POINTS_GIVEN_BY_RECORD, Rulebook
-from domain.subjects import KIND_NAMES
+from domain.vocabulary import SUBJECT_KINDS
 
 MAX_QUANTITY = 100
 
@@ -29,7 +29,7 @@ def check_rule(rulebook: Rulebook, kind: str, rule_id: str, quantity: int, point
     rule = rulebook.rule(rule_id)
     rule_kind = rulebook.kind_of_rule(rule_id)
     if rule_kind != kind:
-        raise Invalid("rule_id", f"规则 {rule_id} 适用于{KIND_NAMES[rule_kind]},不适用于{KIND_NAMES[kind]}")
+        raise Invalid("rule_id", f"规则 {rule_id} 适用于{SUBJECT_KINDS[rule_kind]},不适用于{SUBJECT_KINDS[kind]}")
     if rule.effect in COMPUTED_FROM_FIGURES:
         raise Invalid("rule_id", f"规则 {rule_id} 由大厅报送的数据自动计算,不能手工记录")
     if not 1 <= quantity <= MAX_QUANTITY:

@@ -19,8 +19,6 @@ from domain.errors import Conflict
 from domain.ids import stable_id
 from domain.topics import stable_topics
 
-SOURCES = ("patrol", "spot_check", "covert_visit", "cctv", "supervision", "platform", "other", "attendance")
-
 
 @stable_topics("Record", "domain.records")
 class Record(Aggregate):

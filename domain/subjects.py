@@ -16,7 +16,6 @@ from domain.ids import stable_id
 from domain.topics import stable_topics
 
 PARENT_KIND = {"window": "hall", "worker": "window"}
-KIND_NAMES = {"worker": "工作人员", "window": "窗口", "hall": "大厅"}
 
 
 @stable_topics("Subject", "domain.subjects")

@@ -4,38 +4,24 @@ come through here; tests pass their own settings and clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg
 
-from service.accounts import Accounts
-from service.clock import Clock
-from service.disputes import Disputes
-from service.ledger import Ledger
-from service.nominating import Nominations
-from service.persistence import persistence_env, store_kind
-from service.rounds import Rounds
-from service.rulebooks import load_rulebooks
-from service.settings import Settings
-
-
-@dataclass
-class Container:
-    settings: Settings
-    clock: Clock
-    ledger: Ledger
-    rounds: Rounds
-    nominations: Nominations
-    disputes: Disputes
-    accounts: Accounts
-
-    @property
-    def store(self) -> str:
-        return store_kind(self.settings.database_url)
-
-    def close(self) -> None:
-        self.ledger.close()
+from service.application.accounts import Accounts
+from service.application.complaints import Complaints
+from service.application.disputes import Disputes
+from service.application.figures import Figures
+from service.application.ledger import Ledger
+from service.application.nominations import Nominations
+from service.application.records import Records
+from service.application.roster import Roster
+from service.application.rounds import Rounds
+from service.application.rulebooks import load_rulebooks
+from service.application.services import Container
+from service.config.clock import Clock
+from service.config.persistence import persistence_env
+from service.config.settings import Settings
 
 
 def _ensure_schema(env: dict[str, str]) -> None:
@@ -62,6 +48,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catc
     if catch_up:
         ledger.projection.catch_up()
     rounds = Rounds(ledger)
-    return Container(settings=settings, clock=clock, ledger=ledger, rounds=rounds,
+    return Container(settings=settings, clock=clock, ledger=ledger, roster=Roster(ledger), records=Records(ledger),
+                     complaints=Complaints(ledger, rounds), figures=Figures(ledger), rounds=rounds,
                      nominations=Nominations(ledger, rounds), disputes=Disputes(ledger, rounds),
                      accounts=Accounts(ledger, settings))

@@ -20,13 +20,14 @@ from domain.periods import SHANGHAI, check_period_kind, parse_period
 from domain.subjects import Subject
 from projections.replay import replay_indexed
 from projections.verify import verify as verify_read_model
-from service.bootstrap import Container, bootstrap
-from service.clock import SettableClock
-from service.demo import load_demo
-from service.exports import score_workbook
-from service.importers import ImportRefused, import_attendance, import_figures, import_roster
-from service.synthetic import generate
-from service.verifications import verify_and_record
+from service.application.services import Container
+from service.application.verifications import verify_and_record
+from service.bootstrap import bootstrap
+from service.config.clock import SettableClock
+from service.devtools.demo import load_demo
+from service.devtools.synthetic import generate
+from service.documents.exports import score_workbook
+from service.documents.importers import ImportRefused, import_attendance, import_figures, import_roster
 
 app = typer.Typer(help="评优台账 Evaluation Ledger command line", no_args_is_help=True, add_completion=False)
 console = Console(soft_wrap=True)
@@ -64,7 +65,7 @@ def demo(counties: Annotated[int, typer.Option(help="synthetic counties of a yea
     """Load a demonstration county, or generate N synthetic county-years (≈300,000 events each)."""
     if counties <= 0:
         with opened() as c:
-            console.print(load_demo(c.ledger))
+            console.print(load_demo(c))
         return
     clock = SettableClock(datetime(year, 1, 1, tzinfo=SHANGHAI))
     try:
@@ -77,7 +78,7 @@ def demo(counties: Annotated[int, typer.Option(help="synthetic counties of a yea
         started = time.perf_counter()
         with progress() as bar:
             task = bar.add_task("generate", total=365, rate="")
-            stats = generate(container.ledger, clock, counties, seed, year,
+            stats = generate(container, clock, counties, seed, year,
                              on_day=lambda d: bar.update(task, completed=d.timetuple().tm_yday,
                                                          rate=f"{container.ledger.projection.log_end():,} events"))
         written = container.ledger.projection.log_end()
@@ -134,13 +135,13 @@ def _import(kind: str, path: Path, run) -> None:
 @app.command("import-attendance")
 def import_attendance_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]) -> None:
     """Import attendance exceptions: 工号, 日期, 类型 (迟到/早退/旷工), 分钟, 请假 (是/否)."""
-    _import("attendance", file, lambda c, data, p: import_attendance(c.ledger, data, "import", p))
+    _import("attendance", file, lambda c, data, p: import_attendance(c, data, "import", p))
 
 
 @app.command("import-figures")
 def import_figures_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]) -> None:
     """Import halls' figures: 大厅编码, 年度, 办件量, 错误要素数, 缺少制度, 满意率."""
-    _import("figures", file, lambda c, data, p: import_figures(c.ledger, data, "import", p))
+    _import("figures", file, lambda c, data, p: import_figures(c, data, "import", p))
 
 
 @app.command("import-roster")
@@ -151,7 +152,7 @@ def import_roster_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 
         effective = date.fromisoformat(effective_date)
     except ValueError:
         fail(f"--effective-date {effective_date!r} is not a date (YYYY-MM-DD)")
-    _import("roster", file, lambda c, data, p: import_roster(c.ledger, data, "import", effective, p))
+    _import("roster", file, lambda c, data, p: import_roster(c, data, "import", effective, p))
 
 
 @app.command("export-scores")
@@ -175,9 +176,9 @@ def bench(quick: Annotated[bool, typer.Option("--quick", help="a tenth of the da
     """Measure each figure beside its raw baseline, in the same run, on the configured store."""
     import json
 
-    from service.bench import as_json
-    from service.bench import run as run_bench
-    from service.settings import Settings
+    from service.config.settings import Settings
+    from service.devtools.bench import as_json
+    from service.devtools.bench import run as run_bench
 
     started = time.perf_counter()
     figures = run_bench(Settings(), quick, lambda line: err.print(line, markup=False), counties)

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.accounts import LoginAttempt, Operation
 from domain.topics import stored_topics
-from service.clock import SettableClock
+from service.config.clock import SettableClock
 from tests.conftest import ADMIN
 
 AUDIT_TOPICS = tuple(stored_topics(Operation.Logged, LoginAttempt.Attempted))

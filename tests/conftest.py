@@ -12,9 +12,10 @@ from datetime import datetime
 import psycopg
 import pytest
 
-from service.bootstrap import Container, bootstrap
-from service.clock import SettableClock
-from service.settings import Settings
+from service.application.services import Container
+from service.bootstrap import bootstrap
+from service.config.clock import SettableClock
+from service.config.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -87,7 +88,7 @@ def container(database_url: str, clock: SettableClock) -> Iterator[Container]:
 def client(container: Container):
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.http.app import create_app
 
     with TestClient(create_app(container=container)) as test_client:
         yield test_client

@@ -20,10 +20,11 @@ import httpx
 import pytest
 import uvicorn
 
-from service.app import create_app
-from service.bootstrap import Container, bootstrap
-from service.clock import SettableClock
-from service.settings import Settings
+from service.application.services import Container
+from service.bootstrap import bootstrap
+from service.config.clock import SettableClock
+from service.config.settings import Settings
+from service.http.app import create_app
 from tests.api import Api
 from tests.conftest import ADMIN, ADMIN_TOKEN
 

@@ -37,7 +37,7 @@ def test_the_readme_tour_works_as_written(tmp_path):
     env = {**os.environ, "EVAL_ADMIN_TOKEN": "change-me", "EVAL_NOW": "2022-06-25T10:00:00+08:00",
            "EVAL_DATABASE_URL": f"sqlite:///{tmp_path}/tour.sqlite3"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "--factory", "service.http.app:create_app", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"

@@ -253,8 +253,8 @@ def test_a_crash_between_a_ruling_and_its_revision_is_completed_at_the_next_star
                                                                                    monkeypatch):
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
-    from service.rounds import Rounds
+    from service.application.rounds import Rounds
+    from service.http.app import create_app
     from tests.conftest import make_container
 
     _, a, _ = two_windows(api)

@@ -22,8 +22,8 @@ import psycopg
 import pytest
 
 from projections.verify import verify
-from service.clock import SettableClock
-from service.importers import import_attendance, import_roster
+from service.config.clock import SettableClock
+from service.documents.importers import import_attendance, import_roster
 from tests.conftest import ADMIN, ADMIN_TOKEN, STORES, make_container
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ class Service:
         # Its log goes to a file: an undrained pipe fills up and blocks the service mid-request.
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app", "--port", str(self.port)],
+            [sys.executable, "-m", "uvicorn", "--factory", "service.http.app:create_app", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -101,7 +101,7 @@ def county(url: str, tmp_path: Path, rows: int) -> Path:
     container = make_container(url, at(NOW))
     roster = ["类型,编码,名称,单位,上级编码", "大厅,H,大厅,县,"] + [f"窗口,W{w},窗口{w},县,H" for w in range(40)] + \
              [f"工作人员,G{g},人员{g},县,W{g % 40}" for g in range(200)]
-    import_roster(container.ledger, "\n".join(roster).encode(), "test", date(2022, 1, 1))
+    import_roster(container, "\n".join(roster).encode(), "test", date(2022, 1, 1))
     container.close()
     path = tmp_path / "attendance.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -167,7 +167,7 @@ def test_kill_9_in_the_middle_of_a_catch_up_applies_each_event_once(store, store
     url = stores.url(store)
     path = county(url, tmp_path, 15_000)
     container = make_container(url, at(NOW))
-    import_attendance(container.ledger, path.read_bytes(), "test")
+    import_attendance(container, path.read_bytes(), "test")
     container.close()
     end = raw_scalar(url, "SELECT MAX(rowid) FROM stored_events", "SELECT MAX(notification_id) FROM {s}.ledger_events")
     rebuild = evalctl("rebuild", "--batch", "500", env={"EVAL_DATABASE_URL": url, "EVAL_NOW": NOW})

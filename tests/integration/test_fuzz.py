@@ -10,8 +10,8 @@ from datetime import datetime
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from service.app import create_app
-from service.clock import SettableClock
+from service.config.clock import SettableClock
+from service.http.app import create_app
 from tests.conftest import ADMIN, make_container
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from domain.errors import Refused
 from projections.replay import replay_indexed, replay_scorecard
-from service.clock import SettableClock
+from service.config.clock import SettableClock
 from tests.conftest import STORES, make_container
 
 START = datetime.fromisoformat("2022-01-01T09:00:00+08:00")
@@ -37,7 +37,7 @@ operation = st.one_of(
 )
 
 
-def run(ledger, subjects, op, made) -> None:
+def run(c, subjects, op, made) -> None:
     kind = op[0]
     if kind == "record":
         _, subject_kind, index, rule_index, offset, quantity, points = op
@@ -47,22 +47,22 @@ def run(ledger, subjects, op, made) -> None:
         when = START + timedelta(days=offset) - (timedelta(days=200) if rule in ("A3.5.3", "A3.6.1") and offset % 2 else
                                                  timedelta(0))
         extra = {"points": points} if rule in POINTS_RULES else {"quantity": quantity}
-        made["records"].append(ledger.record("t", subjects[subject_kind][index % len(subjects[subject_kind])], rule,
+        made["records"].append(c.records.record("t", subjects[subject_kind][index % len(subjects[subject_kind])], rule,
                                              when, "patrol", **extra).id)
     elif kind == "retract" and made["records"]:
-        ledger.retract("t", made["records"][op[1] % len(made["records"])], "复核撤销")
+        c.records.retract("t", made["records"][op[1] % len(made["records"])], "复核撤销")
     elif kind == "complaint":
         _, subject_kind, index, offset = op
-        made["complaints"].append(ledger.complaint(
+        made["complaints"].append(c.complaints.file(
             "t", subjects[subject_kind][index % len(subjects[subject_kind])], START + timedelta(days=offset), "热线", "投诉").id)
     elif kind == "verdict" and made["complaints"]:
-        ledger.verdict("t", made["complaints"][op[1] % len(made["complaints"])], op[2], "结论")
+        c.complaints.judge("t", made["complaints"][op[1] % len(made["complaints"])], op[2], "结论")
     elif kind == "reassign":
         _, worker, window, offset = op
-        ledger.reassign("t", subjects["worker"][worker], subjects["window"][window], START + timedelta(days=offset))
+        c.roster.reassign("t", subjects["worker"][worker], subjects["window"][window], START + timedelta(days=offset))
     elif kind == "figures":
         _, hall, volume, wrong = op
-        ledger.report_figures("t", subjects["hall"][hall], 2022, {"case_volume": volume, "wrong_elements": wrong})
+        c.figures.report("t", subjects["hall"][hall], 2022, {"case_volume": volume, "wrong_elements": wrong})
 
 
 def live_cards(ledger, subjects) -> dict[tuple[str, str], dict]:
@@ -83,15 +83,15 @@ def test_live_read_model_equals_replay_at_every_position(store, stores, operatio
     container = make_container(stores.url(store), clock)
     try:
         ledger = container.ledger
-        halls = [ledger.create_subject("t", "hall", f"大厅{i}", "县", None, None, None).id for i in range(2)]
-        windows = [ledger.create_subject("t", "window", f"窗口{i}", "县", None, halls[0], None).id for i in range(2)]
-        workers = [ledger.create_subject("t", "worker", f"人员{i}", "县", None, windows[i % 2], None).id for i in range(3)]
+        halls = [container.roster.create("t", "hall", f"大厅{i}", "县", None, None, None).id for i in range(2)]
+        windows = [container.roster.create("t", "window", f"窗口{i}", "县", None, halls[0], None).id for i in range(2)]
+        workers = [container.roster.create("t", "worker", f"人员{i}", "县", None, windows[i % 2], None).id for i in range(3)]
         subjects = {"hall": halls, "window": windows, "worker": workers}
         made: dict[str, list[str]] = {"records": [], "complaints": []}
         snapshots = [(ledger.projection.position(), live_cards(ledger, subjects))]
         for op in operations:
             try:
-                run(ledger, subjects, op, made)
+                run(container, subjects, op, made)
             except Refused:
                 continue  # refused input writes nothing; the history goes on
             snapshots.append((ledger.projection.position(), live_cards(ledger, subjects)))

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from projections import chain
 from projections.verify import verify
-from service.app import create_app
+from service.http.app import create_app
 from tests.api import Api
 from tests.conftest import ADMIN, make_container
 
@@ -98,6 +98,6 @@ def test_the_last_gate_refuses_any_command_whose_events_hold_unstorable_text(con
 
     before = container.ledger.projection.log_end()
     with pytest.raises(Invalid) as refused:
-        container.ledger.create_subject("t", "hall", "县\x00中心", "县政管办", None, None, None)
+        container.roster.create("t", "hall", "县\x00中心", "县政管办", None, None, None)
     assert refused.value.field == "name"
     assert container.ledger.projection.log_end() == before

@@ -10,22 +10,22 @@ import pytest
 
 from projections.replay import replay_scorecard
 from projections.scorecards import ScorecardProjection
-from service.clock import SettableClock
+from service.config.clock import SettableClock
 from tests.conftest import make_container
 
 NOW = datetime.fromisoformat("2022-06-20T12:00:00+08:00")
 
 
-def county(ledger, workers: int = 4):
-    hall = ledger.create_subject("t", "hall", "大厅", "县", "H", None, None).id
-    window = ledger.create_subject("t", "window", "窗口", "县", "W", hall, None).id
-    return hall, window, [ledger.create_subject("t", "worker", f"人员{i}", "县", f"G{i}", window, None).id
+def county(c, workers: int = 4):
+    hall = c.roster.create("t", "hall", "大厅", "县", "H", None, None).id
+    window = c.roster.create("t", "window", "窗口", "县", "W", hall, None).id
+    return hall, window, [c.roster.create("t", "worker", f"人员{i}", "县", f"G{i}", window, None).id
                           for i in range(workers)]
 
 
-def findings(ledger, workers, n: int) -> None:
+def findings(c, workers, n: int) -> None:
     for i in range(n):
-        ledger.record("t", workers[i % len(workers)], ["A1.1.2", "A1.2.1", "A1.5.3", "A1.6.1"][i % 4],
+        c.records.record("t", workers[i % len(workers)], ["A1.1.2", "A1.2.1", "A1.5.3", "A1.6.1"][i % 4],
                       NOW - timedelta(days=1 + i % 100), "patrol")
 
 
@@ -51,10 +51,10 @@ def url(request, stores):
 def test_a_crash_in_the_middle_of_catch_up_loses_nothing_and_applies_nothing_twice(url, monkeypatch):
     clock = SettableClock(NOW)
     first = make_container(url, clock)
-    _, window, workers = county(first.ledger)
+    _, window, workers = county(first)
     # Acknowledged writes whose read-model update has not run yet (the process dies next).
     monkeypatch.setattr(ScorecardProjection, "catch_up", lambda self, until=None: 0)
-    findings(first.ledger, workers, 40)
+    findings(first, workers, 40)
     monkeypatch.undo()
     written = first.ledger.projection.log_end()
     # The next catch-up crashes in its third batch.
@@ -95,9 +95,9 @@ def test_two_projectors_at_once_apply_each_event_once(url, monkeypatch):
     a = make_container(url, clock)
     b = make_container(url, clock)
     try:
-        _, window, workers = county(a.ledger)
+        _, window, workers = county(a)
         monkeypatch.setattr(ScorecardProjection, "catch_up", lambda self, until=None: 0)
-        findings(a.ledger, workers, 60)
+        findings(a, workers, 60)
         monkeypatch.undo()
         a.ledger.projection.batch_size = b.ledger.projection.batch_size = 5
         errors = []
@@ -124,7 +124,7 @@ def test_two_projectors_at_once_apply_each_event_once(url, monkeypatch):
 def test_a_read_on_another_instance_reflects_a_write_that_has_answered(url):
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from service.http.app import create_app
     from tests.conftest import ADMIN
 
     clock = SettableClock(NOW)
@@ -151,12 +151,12 @@ def test_standings_kept_per_position_follow_every_write_even_one_made_by_another
     clock = SettableClock(NOW)
     first, second = make_container(url, clock), make_container(url, clock)
     try:
-        _, _, workers = county(first.ledger, workers=2)
+        _, _, workers = county(first, workers=2)
         first.ledger.projection.catch_up()
         _, before = first.ledger.projection.standings("worker", "2022H1")
         assert [i["total"] for i in before] == [100, 100]
         assert first.ledger.projection.standings("worker", "2022H1")[1] is before  # nothing moved: the same answer
-        second.ledger.record("t", workers[0], "A1.1.2", NOW - timedelta(days=1), "patrol")
+        second.records.record("t", workers[0], "A1.1.2", NOW - timedelta(days=1), "patrol")
         first.ledger.projection.catch_up()
         _, after = first.ledger.projection.standings("worker", "2022H1")
         assert [(i["subject_id"], i["total"]) for i in after] == [(workers[1], 100), (workers[0], 95)]

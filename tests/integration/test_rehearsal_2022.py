@@ -17,8 +17,8 @@ from contextlib import contextmanager
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.settings import Settings
+from service.config.settings import Settings
+from service.http.app import create_app
 from tests.api import Api, nomination, upload
 from tests.conftest import ADMIN_TOKEN, STORES
 

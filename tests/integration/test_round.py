@@ -186,8 +186,8 @@ def test_the_scheduler_finalises_when_it_can_and_a_second_firing_changes_nothing
 def test_a_service_started_after_a_period_ended_closes_it_before_the_first_request(stores):
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
-    from service.clock import SettableClock
+    from service.config.clock import SettableClock
+    from service.http.app import create_app
     from tests.conftest import make_container
 
     url = stores.url("sqlite")
@@ -254,7 +254,7 @@ def test_the_office_edits_the_holiday_table(api):
 def test_two_service_processes_ticking_at_once_close_each_period_once(store, stores):
     import threading
 
-    from service.clock import SettableClock
+    from service.config.clock import SettableClock
     from tests.conftest import make_container
 
     url = stores.url(store)

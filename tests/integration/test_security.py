@@ -13,8 +13,8 @@ import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.settings import Settings
+from service.config.settings import Settings
+from service.http.app import create_app
 from tests.api import Api, nomination, upload
 from tests.conftest import ADMIN, ADMIN_TOKEN, make_container
 

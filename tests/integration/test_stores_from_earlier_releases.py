@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from projections import chain
 from projections.verify import verify
-from service.app import create_app
 from service.bootstrap import bootstrap
-from service.clock import SettableClock
-from service.settings import Settings
+from service.config.clock import SettableClock
+from service.config.settings import Settings
+from service.http.app import create_app
 from tests.conftest import postgres_url
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release_0_1"

@@ -4,7 +4,7 @@ service's job; the domain only parses)."""
 from functools import cache
 
 from domain.rulebook import Rulebook
-from service.rulebooks import load_rulebooks
+from service.application.rulebooks import load_rulebooks
 
 
 @cache

@@ -3,7 +3,7 @@ a time after the pause, closed again by the first request that gets through."""
 
 from __future__ import annotations
 
-from service.breaker import StoreBreaker
+from service.http.breaker import StoreBreaker
 
 
 class Ticks:

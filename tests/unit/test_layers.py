@@ -1,4 +1,6 @@
-"""The import layers: service → projections → domain, never upwards; domain/ is pure."""
+"""The import layers: service → projections → domain, never upwards; domain/ is pure. Inside
+service/, the application never imports the HTTP layer, documents or jobs; configuration imports
+nothing else of the service; only the composition root and the entry points see everything."""
 
 from __future__ import annotations
 
@@ -42,6 +44,37 @@ def test_no_layer_imports_a_layer_above_it_nor_scripts_or_tests():
     assert problems == []
 
 
+# What each part of service/ may import of service/ (besides itself). bootstrap.py is the
+# composition root; cli.py and http/ are entry points.
+SERVICE_PARTS = {
+    "config": set(),
+    "application": {"config"},
+    "documents": {"application", "config"},
+    "jobs": {"application"},
+    "http": {"application", "documents", "jobs", "config", "bootstrap"},
+    "devtools": {"application", "documents", "config", "bootstrap", "http"},
+    "bootstrap": {"application", "config"},
+    "cli": {"application", "documents", "config", "bootstrap", "devtools"},
+}
+
+
+def test_inside_the_service_the_application_never_imports_the_http_layer():
+    problems = []
+    for path in python_files("service"):
+        parts = path.relative_to(ROOT / "service").with_suffix("").parts
+        if parts == ("__init__",):
+            continue
+        mine = parts[0]
+        assert mine in SERVICE_PARTS, f"service/{mine} is not in the layer table: add it"
+        for name in imports_of(path):
+            pieces = name.split(".")
+            if pieces[0] != "service" or len(pieces) < 2:
+                continue
+            if pieces[1] != mine and pieces[1] not in SERVICE_PARTS[mine]:
+                problems.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert problems == []
+
+
 def test_domain_does_no_io_reads_no_clock_or_environment():
     problems = []
     for path in python_files("domain"):
@@ -64,4 +97,4 @@ def test_only_the_clock_module_reads_the_machine_clock():
             text = path.read_text(encoding="utf-8")
             if "datetime.now(" in text or "utcnow(" in text or "date.today(" in text:
                 readers.append(str(path.relative_to(ROOT)))
-    assert readers == ["service/clock.py"]
+    assert readers == ["service/config/clock.py"]

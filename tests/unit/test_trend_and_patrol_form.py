@@ -11,7 +11,7 @@ import pytest
 from domain.errors import Invalid
 from domain.facts import Entry, Facts
 from domain.trend import running_totals
-from service.web.patrol import fingerprint, read_finding
+from service.http.web.patrol import fingerprint, read_finding
 from tests.unit.rulebook_loader import rulebook_2022
 
 T = datetime.fromisoformat("2022-03-01T10:00:00+08:00")

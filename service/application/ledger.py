@@ -1,0 +1,218 @@
+"""The ledger: the write side's unit of work and repository, an eventsourcing Application.
+The command families (roster.py, records.py, complaints.py, figures.py, rounds.py, …) check a
+request against the domain and hand `write` the aggregates to save; it saves their events
+atomically (with the idempotency key that guards it, if any) and brings the read model up to
+the new position before answering (read-your-writes). It also answers what every command
+asks: the clock, the rulebook of a period, whether a period still takes writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.complaints import Complaint
+from domain.errors import Conflict, Invalid, NotFound
+from domain.idempotency import IdempotencyKey
+from domain.periods import Period
+from domain.records import Record
+from domain.round import Round
+from domain.rulebook import Rulebook, RulebookLibrary
+from domain.subjects import Subject
+from domain.text import check_storable
+from projections.evidence import EvidenceFiles
+from projections.scorecards import ScorecardProjection
+from service.config.clock import Clock
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    actor: str
+    key: str
+    fingerprint: str
+
+
+@dataclass
+class Batch:
+    size: int
+    catch_up: bool
+    writes: int = 0
+    aggregates: dict[UUID, Aggregate | None] = field(default_factory=dict)
+    open: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Saved:
+    id: str
+    position: int
+    replayed: bool = False
+
+
+def check_events_storable(aggregates: list[Aggregate]) -> None:
+    """The last gate before the store: every string an event would keep must be storable
+    (domain/text.py), whichever door the command came in by (API, page, import, command line)."""
+    for aggregate in aggregates:
+        for event in aggregate.pending_events:
+            for name, value in vars(event).items():
+                check_storable(value, name)
+
+
+class Ledger(Application):
+    name = "Ledger"
+
+    def __init__(self, env: dict[str, str], clock: Clock, rulebooks: RulebookLibrary,
+                 future_tolerance: timedelta = timedelta(minutes=10)):
+        super().__init__(env=env)
+        self.clock = clock
+        self.rulebooks = rulebooks
+        self.future_tolerance = future_tolerance
+        self.projection = ScorecardProjection(self.recorder, self.mapper, rulebooks)
+        self.evidence_files = EvidenceFiles(self.projection.store)
+        self._closed: set[tuple[str, str]] = set()
+        # Bulk mode belongs to the request or command that started it, not to the process.
+        self._batches: ContextVar[Batch | None] = ContextVar(f"ledger-batch-{id(self)}", default=None)
+
+    @property
+    def _batch(self) -> Batch | None:
+        return self._batches.get()
+
+    # --- shared steps ----------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def rulebook_for(self, period: Period) -> Rulebook:
+        return self.rulebooks.in_force_on(period.first_day)
+
+    def is_open(self, period: Period, kind: str) -> bool:
+        """A period takes writes of a kind until its end (24:00 local of its last day) has
+        passed and while its round of that kind has not been closed (by the scheduler or by
+        hand). Closing is for good, so a closed round is remembered; within a bulk write the
+        answer is kept for the batch."""
+        batch = self._batch
+        if batch is not None:
+            key = (kind, period.id)
+            if key not in batch.open:
+                batch.open[key] = self._is_open(period, kind)
+            return batch.open[key]
+        return self._is_open(period, kind)
+
+    def _is_open(self, period: Period, kind: str) -> bool:
+        if period.ends <= self.now() or (kind, period.id) in self._closed:
+            return False
+        if self.find(Round, Round.create_id(kind=kind, period=period.id)) is not None:
+            self._closed.add((kind, period.id))
+            return False
+        return True
+
+    def get(self, cls: type[A], aggregate_id: str, field: str) -> A:
+        what = {Subject: "对象", Record: "记录", Complaint: "投诉"}.get(cls, "对象")
+        try:
+            key = UUID(str(aggregate_id))
+        except ValueError:
+            raise NotFound(field, f"{what} {aggregate_id} 不存在") from None
+        aggregate = self.find(cls, key)
+        if aggregate is None:
+            raise NotFound(field, f"{what} {aggregate_id} 不存在")
+        return aggregate
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        batch = self._batch
+        if batch is not None and aggregate_id in batch.aggregates:
+            aggregate = batch.aggregates[aggregate_id]
+        else:
+            try:
+                aggregate = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                aggregate = None
+            if batch is not None:
+                batch.aggregates[aggregate_id] = aggregate
+        return aggregate if isinstance(aggregate, cls) else None
+
+    @contextmanager
+    def batched(self, size: int = 1000, catch_up: bool = True) -> Iterator[Batch]:
+        """Bulk mode for imports and generated histories: each write runs the same checks, its
+        aggregates are kept, and every `size` writes they are saved in one transaction.
+        Aggregates read meanwhile are cached, so use it for writes that create records (an
+        import) or in a process that has the store to itself (a generated history)."""
+        batch = Batch(size=size, catch_up=catch_up)
+        token = self._batches.set(batch)
+        try:
+            yield batch
+            self._flush()
+        finally:
+            self._batches.reset(token)
+
+    def _flush(self) -> None:
+        batch = self._batch
+        assert batch is not None
+        pending = [a for a in batch.aggregates.values() if a is not None and a.pending_events]
+        if pending:
+            self.save(*pending)
+        batch.aggregates = {k: v for k, v in batch.aggregates.items() if v is not None and not isinstance(v, Record)}
+        batch.writes = 0
+        if batch.catch_up:
+            self.projection.catch_up()
+
+    def check_not_future(self, moment: datetime, field: str) -> None:
+        if moment > self.now() + self.future_tolerance:
+            raise Invalid(field, "发生时间晚于当前时间,不能记录尚未发生的事")
+
+    def write(self, resource: str, idempotency: Idempotency | None,
+               build: Callable[[], tuple[str, list[Aggregate]]]) -> Saved:
+        """Runs `build` (checks, then the aggregates to save) and saves all at once."""
+        if idempotency is not None:
+            earlier = self._earlier_answer(resource, idempotency)
+            if earlier is not None:
+                return earlier
+        resource_id, aggregates = build()
+        check_events_storable(aggregates)
+        if self._batch is not None:
+            return self._keep(resource_id, aggregates)
+        if idempotency is not None:
+            aggregates.append(IdempotencyKey(
+                actor=idempotency.actor, key=idempotency.key, fingerprint=idempotency.fingerprint,
+                resource=resource, resource_id=resource_id, recorded_at=self.now(),
+            ))
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            if idempotency is not None:
+                earlier = self._earlier_answer(resource, idempotency)
+                if earlier is not None:
+                    return earlier
+            raise Conflict("request", "数据已被同时修改,请刷新后重试") from None
+        position = max(r.notification.id for r in recordings)
+        self.projection.catch_up(until=position)
+        return Saved(resource_id, position)
+
+    def _keep(self, resource_id: str, aggregates: list[Aggregate]) -> Saved:
+        batch = self._batch
+        assert batch is not None
+        for aggregate in aggregates:
+            if batch.aggregates.get(aggregate.id) not in (None, aggregate):
+                raise Conflict("request", "数据已被同时修改,请重试")
+            batch.aggregates[aggregate.id] = aggregate
+        batch.writes += 1
+        if batch.writes >= batch.size:
+            self._flush()
+        return Saved(resource_id, 0)
+
+    def _earlier_answer(self, resource: str, idempotency: Idempotency) -> Saved | None:
+        key = self.find(IdempotencyKey, IdempotencyKey.create_id(actor=idempotency.actor, key=idempotency.key))
+        if key is None:
+            return None
+        if key.fingerprint != idempotency.fingerprint or key.resource != resource:
+            raise Conflict("Idempotency-Key", "同一个 Idempotency-Key 已用于另一个不同的请求")
+        self.projection.catch_up()
+        return Saved(key.resource_id, self.projection.position(), replayed=True)

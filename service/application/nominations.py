@@ -1,0 +1,111 @@
+"""Nominations (申报) by units, and the evidence files (照片、材料) that records and nominations
+refer to."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from pydantic import BaseModel, ValidationError
+
+from domain.errors import Conflict, Forbidden, Invalid, NotFound
+from domain.evidence import Evidence, is_image, sniff
+from domain.nominations import Nomination, check_nomination
+from domain.periods import SHANGHAI
+from domain.subjects import Subject
+from domain.text import loggable
+from service.application.fields import UnitDetails, WorkerDetails
+from service.application.ledger import Idempotency, Ledger, Saved
+from service.application.principal import Principal
+from service.application.rounds import Rounds
+
+DETAILS = {"worker": WorkerDetails, "window": UnitDetails, "hall": UnitDetails}
+
+
+class Nominations:
+    def __init__(self, ledger: Ledger, rounds: Rounds):
+        self.ledger = ledger
+        self.rounds = rounds
+
+    def submit(self, who: Principal, subject_id: str, period_id: str, details: dict, self_scores: dict[str, Decimal],
+               deeds: str, photos: list[str], contact: str | None, bonus_note: str | None,
+               idempotency: Idempotency | None = None) -> Saved:
+        def build() -> tuple[str, list[Aggregate]]:
+            subject = self.ledger.get(Subject, subject_id, "subject_id")
+            if who.role == "unit_admin" and who.unit != subject.unit:
+                raise Forbidden("subject_id", f"只能申报本单位({who.unit})的对象,{subject.name} 属于 {subject.unit}")
+            period = self.rounds.period(subject.kind, period_id)
+            deadline = self.rounds.deadline(subject.kind, period)
+            if self.ledger.now() >= deadline:
+                shown = (deadline.astimezone(SHANGHAI) - timedelta(days=1)).date()
+                raise Conflict("period", f"{period.id} 的申报截止时间为 {shown.year}年{shown.month}月{shown.day}日 24:00,"
+                                         "已过截止时间")
+            if self.rounds.round(subject.kind, period) is not None:
+                raise Conflict("period", f"考评期 {period.id} 已关闭,不再接受申报")
+            checked = self._details(subject.kind, details)
+            category = self.ledger.rulebook_for(period).category(subject.kind)
+            check_nomination(category, self_scores, deeds, photos)
+            for photo in photos:
+                evidence = self.ledger.find(Evidence, _uuid(photo, "photos"))
+                if evidence is None or not is_image(evidence.content_type):
+                    raise Invalid("photos", f"照片 {photo} 不存在或不是图片,请先通过 /api/evidence 上传")
+            fields = {"details": checked, "self_scores": {k: v for k, v in self_scores.items()}, "deeds": deeds,
+                      "photos": photos, "contact": contact, "bonus_note": bonus_note, "actor": who.username,
+                      "recorded_at": self.ledger.now()}
+            existing = self.ledger.find(Nomination, Nomination.create_id(subject_id=str(subject.id), period=period.id))
+            if existing is None:
+                nomination = Nomination(subject_id=str(subject.id), kind=subject.kind, period=period.id,
+                                        unit=subject.unit, **fields)
+            else:
+                existing.revise(**fields)
+                nomination = existing
+            return str(nomination.id), [nomination]
+
+        return self.ledger.write("nomination", idempotency, build)
+
+    @staticmethod
+    def _details(kind: str, details: dict) -> dict:
+        model: type[BaseModel] = DETAILS[kind]
+        try:
+            return model.model_validate(details).model_dump(mode="json")
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = "details." + ".".join(str(p) for p in first["loc"])
+            raise Invalid(field, "申报表信息不完整或格式不对:" + first["msg"]) from None
+
+    def evidence_file(self, evidence_id: str) -> tuple[Evidence, str, bytes]:
+        """An evidence file with its content type and bytes (the API's download, the pages' thumbnails)."""
+        evidence = self.ledger.get(Evidence, evidence_id, "evidence_id")
+        found = self.ledger.evidence_files.get(evidence.sha256)
+        if found is None:
+            raise NotFound("evidence_id", "证据文件缺失")
+        return evidence, *found
+
+    def store_evidence(self, actor: str, filename: str, data: bytes) -> Saved:
+        content_type = sniff(data)
+        sha256 = hashlib.sha256(data).hexdigest()
+        self.ledger.evidence_files.put(sha256, content_type, data)  # the bytes first: a crash leaves an unused file
+
+        def build() -> tuple[str, list[Aggregate]]:
+            evidence = Evidence(sha256=sha256, content_type=content_type, size=len(data),
+                                filename=loggable(filename.replace("\\", "/").rsplit("/", 1)[-1], 200),
+                                actor=actor, recorded_at=self.ledger.now())
+            return str(evidence.id), [evidence]
+
+        existing = self.ledger.find(Evidence, Evidence.create_id(sha256=sha256))
+        if existing is not None:
+            return Saved(str(existing.id), 0, replayed=True)
+        try:
+            return self.ledger.write("evidence", None, build)
+        except Conflict:  # the same file arriving twice at once
+            return Saved(str(Evidence.create_id(sha256=sha256)), 0, replayed=True)
+
+
+def _uuid(text: str, field: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise Invalid(field, f"{text} 不是有效的编号") from None

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.responses import Response
+
+from domain.evidence import MAX_BYTES, Evidence
+from service.http.security import Ledgers, Principal, Reader, allowed
+
+router = APIRouter(tags=["evidence"])
+
+
+def evidence_public(evidence: Evidence) -> dict:
+    return {"id": str(evidence.id), "sha256": evidence.sha256, "content_type": evidence.content_type,
+            "size": evidence.size, "filename": evidence.filename}
+
+
+@router.post("/api/evidence", status_code=201,
+             summary="Upload a photo or PDF (multipart field `file`); stored by SHA-256, max 10 MB")
+async def upload(file: Annotated[UploadFile, File()], c: Ledgers,
+                 who: Annotated[Principal, Depends(allowed("upload_evidence"))]) -> dict:
+    data = await file.read(MAX_BYTES + 1)
+    saved = c.nominations.store_evidence(who.username, file.filename or "", data)
+    return evidence_public(c.ledger.get(Evidence, saved.id, "id"))
+
+
+@router.get("/api/evidence/{evidence_id}", summary="An evidence file's description")
+def describe(evidence_id: str, c: Ledgers, _: Reader) -> dict:
+    return evidence_public(c.ledger.get(Evidence, evidence_id, "evidence_id"))
+
+
+@router.get("/api/evidence/{evidence_id}/file", summary="The evidence file itself")
+def download(evidence_id: str, c: Ledgers, _: Reader) -> Response:
+    evidence, content_type, data = c.nominations.evidence_file(evidence_id)
+    return Response(data, media_type=content_type, headers={"ETag": evidence.sha256,
+                                                             "X-Content-Type-Options": "nosniff"})

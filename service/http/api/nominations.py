@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from domain.nominations import Nomination
+from domain.scoring import number
+from service.http.deps import Key
+from service.http.schemas import NominationCreate
+from service.http.security import Ledgers, Principal, Reader, allowed, require_scope, sees_personal_details
+
+router = APIRouter(tags=["nominations"])
+
+
+PERSONAL = ("birth_month", "phone")
+
+
+def masked(details: dict) -> dict:
+    """Birth month and phone hidden (masked elsewhere than the office and the own unit)."""
+    return {k: ("****" if k in PERSONAL and v else v) for k, v in details.items()}
+
+
+def nomination_public(nomination: Nomination, who: Principal) -> dict:
+    details = nomination.details if sees_personal_details(who, nomination.unit) else masked(nomination.details)
+    return {
+        "id": str(nomination.id), "subject_id": nomination.subject_id, "kind": nomination.kind,
+        "period": nomination.period, "unit": nomination.unit, "details": details,
+        "self_scores": {k: number(v) for k, v in nomination.self_scores.items()},
+        "self_total": number(sum(nomination.self_scores.values())), "deeds": nomination.deeds,
+        "photos": nomination.photos, "contact": nomination.contact, "bonus_note": nomination.bonus_note,
+        "actor": nomination.actor, "recorded_at": nomination.recorded_at.isoformat(),
+    }
+
+
+@router.post("/api/nominations", status_code=201,
+             summary="Nominate a subject (申报) by its unit's administrator, before the deadline")
+def nominate(body: NominationCreate, c: Ledgers, who: Annotated[Principal, Depends(allowed("nominate"))],
+             key: Key) -> dict:
+    saved = c.nominations.submit(who, body.subject_id, body.period, body.details, body.self_scores, body.deeds,
+                                 body.photos, body.contact, body.bonus_note, idempotency=key)
+    return nomination_public(c.ledger.get(Nomination, saved.id, "id"), who)
+
+
+@router.get("/api/nominations/{nomination_id}", summary="One nomination (personal details masked outside the "
+                                                        "office and the subject's unit)")
+def get_nomination(nomination_id: str, c: Ledgers, who: Reader) -> dict:
+    nomination = c.ledger.get(Nomination, nomination_id, "nomination_id")
+    require_scope(who, nomination.unit, "nomination_id")
+    return nomination_public(nomination, who)

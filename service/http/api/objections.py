@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from domain.objections import Objection
+from service.application.accounts import TooMany
+from service.http.deps import Key
+from service.http.schemas import ObjectionCreate, RulingCreate
+from service.http.security import Ledgers, Principal, Reader, allowed
+
+router = APIRouter(tags=["objections"])
+
+
+def objection_public(objection: Objection, with_contact: bool = True) -> dict:
+    ruling = objection.ruling
+    return {"id": str(objection.id), "period": objection.period, "kind": objection.kind,
+            "subject_id": objection.subject_id, "text": objection.text,
+            "contact": objection.contact if with_contact else None,
+            "received_at": objection.received_at.isoformat(), "status": objection.status,
+            "ruling": None if ruling is None else {**ruling, "recorded_at": ruling["recorded_at"].isoformat()}}
+
+
+@router.post("/api/objections", status_code=201,
+             summary="Lodge an objection (异议) while the public notice runs; no token needed")
+def lodge(body: ObjectionCreate, c: Ledgers, request: Request) -> dict:
+    period = c.rounds.period(body.kind, body.period)
+    address = request.client.host if request.client else None
+    if not request.app.state.objection_limit.allow(address or "unknown"):
+        raise TooMany("text", "提交过于频繁,请稍后再试")
+    saved = c.rounds.lodge_objection(body.kind, period, body.subject_id, body.text, body.contact, address)
+    return objection_public(c.ledger.get(Objection, saved.id, "id"), with_contact=False)
+
+
+@router.get("/api/objections/{objection_id}", summary="One objection")
+def get_objection(objection_id: str, c: Ledgers, _: Reader) -> dict:
+    return objection_public(c.ledger.get(Objection, objection_id, "objection_id"))
+
+
+@router.post("/api/objections/{objection_id}/ruling", status_code=201,
+             summary="The office's ruling; an upheld objection takes its subject off the final list")
+def rule(objection_id: str, body: RulingCreate, c: Ledgers,
+         who: Annotated[Principal, Depends(allowed("rule_objection"))], key: Key) -> dict:
+    saved = c.rounds.rule_objection(who.username, objection_id, body.upheld, body.note, idempotency=key)
+    return objection_public(c.ledger.get(Objection, saved.id, "id"))

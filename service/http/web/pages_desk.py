@@ -1,0 +1,65 @@
+"""The office's desk (考评台): standings per kind and period with veto badges, a subject's
+sheet with the running score and the auditor's timeline, and a record's history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from domain.errors import Invalid
+from domain.periods import check_period_kind
+from domain.subjects import Subject
+from service.application.history import record_history
+from service.http.deps import Fresh
+from service.http.security import in_scope, require_scope
+from service.http.web.desk import chart, chosen_period, entry_rows, period_choices, self_scores, sheet
+from service.http.web.render import page
+from service.http.web.session import Viewer, may
+
+router = APIRouter(include_in_schema=False)
+Kind = Literal["worker", "window", "hall"]
+
+
+@router.get("/ui/desk", response_class=HTMLResponse)
+def desk(request: Request, c: Fresh, who: Viewer, kind: Kind = "worker", period: str | None = None) -> HTMLResponse:
+    the_period = chosen_period(c, kind, period)
+    position, items = c.ledger.projection.standings(kind, the_period.id)
+    items = [i for i in items if in_scope(who, i["unit"])]
+    vetoed = sum(1 for i in items if i["vetoed"])
+    return page(request, "web/desk.html", "考评台", kind=kind, period=the_period, periods=period_choices(c, kind),
+                items=items, position=position, vetoed=vetoed, round_status=c.rounds.status(kind, the_period),
+                quota=c.rounds.quota(kind, the_period), runs_round=may(who, "run_round"),
+                rule_texts={r.id: r.text for r in c.ledger.rulebook_for(the_period).category(kind).rules()})
+
+
+@router.get("/ui/subjects/{subject_id}", response_class=HTMLResponse)
+def subject_page(request: Request, subject_id: str, c: Fresh, who: Viewer, period: str | None = None,
+                 at: Annotated[str | None, Query(max_length=40)] = None,
+                 position: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
+    """`at` and `position` come from one form: an empty field means "not asked"."""
+    aggregate = c.ledger.get(Subject, subject_id, "subject_id")
+    require_scope(who, aggregate.unit)
+    subject = c.ledger.projection.subject(str(aggregate.id))
+    the_period = chosen_period(c, aggregate.kind, period)
+    check_period_kind(the_period, aggregate.kind)
+    rulebook = c.ledger.rulebook_for(the_period)
+    if position and not position.isdigit():
+        raise Invalid("position", "日志位置必须是非负整数")
+    asked = int(position) if position else None
+    shown = sheet(c, subject, the_period, at or None, asked)
+    own = self_scores(c, subject["subject_id"], the_period)
+    sections = [{**s, "self": own.get(s["id"])} for s in shown["card"]["sections"]]
+    return page(request, "web/subject.html", subject["name"], subject=subject, period=the_period,
+                periods=period_choices(c, aggregate.kind), shown=shown, card=shown["card"], sections=sections,
+                entries=entry_rows(c, shown["card"], rulebook), chart=chart(c, subject, the_period, shown["card"], rulebook),
+                nominated=bool(own), at=at or "", asked_position=asked, live_position=c.ledger.projection.position())
+
+
+@router.get("/ui/records/{record_id}", response_class=HTMLResponse)
+def record_page(request: Request, record_id: str, c: Fresh, who: Viewer) -> HTMLResponse:
+    history = record_history(c.ledger, record_id)
+    subject = c.ledger.projection.subject(history["subject_id"]) or {"name": history["subject_id"], "unit": ""}
+    require_scope(who, subject["unit"], "record_id")
+    return page(request, "web/record.html", "记录的历史", history=history, subject=subject)
