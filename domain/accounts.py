@@ -4,19 +4,22 @@ is an event, and nothing can delete events.
 
 Roles: the office's business roles (inspector, unit_admin, office_admin, auditor) and the three
 separated administrators of 等保 2.0 (三员): system_admin (users, subjects), security_admin
-(roles, lockouts, tokens) and audit_admin (reads the trail, and does nothing else)."""
+(roles, lockouts, tokens) and audit_admin (reads the trail, and does nothing else). Who may give
+which role to an account is one table here (`ASSIGNMENTS`, the README's 三员 table)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Invalid
+from domain.errors import Forbidden, Invalid
 from domain.ids import stable_id
 from domain.topics import stable_topics
+from domain.vocabulary import ADMIN_ROLES, ROLES
 
 MIN_PASSWORD = 8
 CLASSES = {"小写字母": str.islower, "大写字母": str.isupper, "数字": str.isdigit,
@@ -38,6 +41,68 @@ def check_password(password: str, username: str = "") -> None:
         raise Invalid("new", "密码不符合要求:" + ";".join(problems))
 
 
+# Names the service itself writes into the log as actors, and the bootstrap administrator's:
+# an account under one of them would be mistaken for the service in the trail.
+RESERVED_USERNAMES = ("admin", "anonymous", "scheduler", "evalctl", "import", "bootstrap-admin", "root", "system")
+
+
+def username_key(username: str) -> str:
+    """Usernames are told apart without regard to case: `Insp` is `insp`."""
+    return username.casefold()
+
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
+
+
+def check_username(username: str) -> None:
+    if not re.fullmatch(USERNAME_PATTERN, username, re.ASCII):
+        raise Invalid("username", "用户名须为 1 到 64 个字母、数字或 _ . @ -")
+    if username_key(username) in RESERVED_USERNAMES:
+        raise Invalid("username", f"用户名 {username} 为系统保留,请换一个")
+
+
+# --- 三员: who may create, reset or re-role which accounts --------------------------------------
+# The machine's operator (`evalctl create-user`, `evalctl reset-password`) is the only one who
+# assigns the three administrator roles or touches their accounts. Through the API:
+#   - the system administrator creates business accounts and resets their passwords;
+#   - the office creates its inspectors and unit administrators;
+#   - the security administrator moves accounts between inspector and unit administrator (and a
+#     unit administrator's unit), and unlocks; it creates nothing.
+# And whatever the table says, nobody acts on their own account this way. The table keeps one
+# principle (tests/integration/test_separation.py checks it against the permission table):
+# no caller gives, or takes over by a reset, an account whose role holds a power over accounts or
+# the trail (create, reset, assign roles, unlock, read the trail) that the caller's role does not.
+OPERATOR = "operator"  # the role of the machine's operator (evalctl), above the table
+CREATE, RESET, ROLE = "create", "reset", "role"
+ASSIGNMENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "system_admin": {CREATE: ("inspector", "unit_admin", "office_admin"),
+                     RESET: ("inspector", "unit_admin", "office_admin")},
+    "office_admin": {CREATE: ("inspector", "unit_admin")},
+    "security_admin": {ROLE: ("inspector", "unit_admin")},
+}
+ACTION_WORDS = {CREATE: "建立", RESET: "重置密码", ROLE: "修改角色"}
+
+
+def may_assign(caller_role: str, action: str, role: str) -> bool:
+    """Whether a caller of this role may create (`role` is the new one), reset (the account's
+    current one) or re-role (both the current and the new one, asked in turn) such an account."""
+    if caller_role == OPERATOR:
+        return role in ROLES
+    return role in ASSIGNMENTS.get(caller_role, {}).get(action, ())
+
+
+def check_assignment(caller_role: str, action: str, role: str, field: str = "role") -> None:
+    if may_assign(caller_role, action, role):
+        return
+    caller = ROLES.get(caller_role, caller_role)
+    target = ROLES.get(role, role)
+    if role in ADMIN_ROLES:
+        reason = "系统管理员、安全管理员、审计管理员的账号只能由服务器操作员用 evalctl create-user 建立和管理"
+    else:
+        reason = f"按三员分立规则,{caller}不能{ACTION_WORDS[action]}{target}账号"
+    raise Forbidden(field, reason)
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -46,7 +111,14 @@ def token_digest(token: str) -> str:
 class User(Aggregate):
     @staticmethod
     def create_id(username: str, **_: object) -> UUID:
-        return stable_id("user", username)
+        """From the case-folded name, so the store itself refuses `Insp` beside `insp`."""
+        return stable_id("user", username_key(username))
+
+    @staticmethod
+    def ids_for(username: str) -> list[UUID]:
+        """Where an account of this name may be: accounts made before names were case-folded
+        have their id from the name as typed."""
+        return list(dict.fromkeys([User.create_id(username=username), stable_id("user", username)]))
 
     @event("Created")
     def __init__(self, username: str, role: str, unit: str | None, password_hash: str, actor: str,
@@ -56,12 +128,15 @@ class User(Aggregate):
         self.unit = unit
         self.password_hash = password_hash
         self.must_change_password = True  # an initial password is the administrator's, not the user's
+        self.credentials_since: datetime | None = None
 
     @event("PasswordChanged")
     def change_password(self, password_hash: str, must_change: bool, actor: str, recorded_at: datetime) -> None:
-        """By the user (must_change False) or reset by an administrator (must_change True)."""
+        """By the user (must_change False) or reset by an administrator (must_change True). Every
+        API token issued until then stops working (`ApiToken.valid_for`)."""
         self.password_hash = password_hash
         self.must_change_password = must_change
+        self.credentials_since = recorded_at
 
     @event("RoleChanged")
     def change_role(self, role: str, unit: str | None, actor: str, recorded_at: datetime) -> None:
@@ -81,6 +156,7 @@ class ApiToken(Aggregate):
         self.user_id = user_id
         self.username = username
         self.label = label
+        self.issued_at = recorded_at
         self.expires_at = expires_at
         self.revoked_at: datetime | None = None
 
@@ -90,6 +166,12 @@ class ApiToken(Aggregate):
 
     def valid_at(self, moment: datetime) -> bool:
         return self.revoked_at is None and moment < self.expires_at
+
+    def valid_for(self, user: User, moment: datetime) -> bool:
+        """Valid now, and issued after the user's last password change or reset (a token issued
+        in the same instant as the change counts as before it)."""
+        since = user.credentials_since
+        return self.valid_at(moment) and (since is None or self.issued_at > since)
 
 
 @stable_topics("LoginAttempt", "domain.accounts")

@@ -35,7 +35,7 @@ from domain.records import Record
 from domain.rulebook import RulebookLibrary
 from domain.scoring import Scorecard, number, rank_standings, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
-from projections import chain
+from projections import accounts, chain
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
@@ -44,6 +44,8 @@ PAGE = 5000  # events read and decoded at a time, whatever the transaction's siz
 # The office's worklists (rm_queue): the event that opens an item, and the one that settles it.
 QUEUE_OPENED_BY = {Complaint.Filed: "complaint", Objection.Lodged: "objection", Dispute.Filed: "dispute"}
 QUEUE_SETTLED_BY = (Complaint.Judged, Objection.Ruled, Dispute.Ruled)
+# Read models of their own, kept in the same transaction: each module has SCHEMA and apply().
+SIDE_MODELS = (accounts,)
 
 
 @contextmanager
@@ -110,6 +112,8 @@ class ScorecardProjection:
     def create_tables(self) -> None:
         self.store.create_tables()
         with self.store.transaction() as cur:
+            for statement in (s for model in SIDE_MODELS for s in model.SCHEMA):
+                cur.execute(statement)
             if cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME]) is None:
                 cur.execute("INSERT INTO {p}rm_tracking (name, position) VALUES (?, 0)", [NAME])
 
@@ -207,6 +211,8 @@ class ScorecardProjection:
                                            utc_text(getattr(event, "received_at", None) or event.recorded_at), position, 1))
             elif isinstance(event, QUEUE_SETTLED_BY):
                 rows.queue_settled.append(str(event.originator_id))
+            for model in SIDE_MODELS:
+                model.apply(cur, position, event)
             if isinstance(event, Nomination.Submitted):
                 rows.nominations.append((event.subject_id, event.period, event.kind, str(event.originator_id),
                                           event.unit, position))

@@ -3,6 +3,7 @@ the service. Each command exits non-zero with a one-line reason on failure."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from domain.periods import SHANGHAI, check_period_kind, parse_period
 from domain.subjects import Subject
 from projections.replay import replay_indexed
 from projections.verify import verify as verify_read_model
+from service.application.principal import OPERATOR
 from service.application.services import Container
 from service.application.verifications import verify_and_record
 from service.bootstrap import bootstrap
@@ -247,6 +249,44 @@ def verify() -> None:
         if differences:
             fail(f"{len(differences)} difference(s) between the read models and a replay at position {position}")
         console.print(f"read models equal a replay of the log up to position {position}")
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        fail("no password on standard input")
+    return password
+
+
+@app.command("create-user")
+def create_user(username: Annotated[str, typer.Argument(help="the account's name (letters, digits, _ . @ -)")],
+                role: Annotated[str, typer.Option(help="inspector, unit_admin, office_admin, auditor, system_admin, "
+                                                       "security_admin or audit_admin")],
+                unit: Annotated[str | None, typer.Option(help="the unit (单位), for a unit administrator")] = None,
+                password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                             help="read the initial password from standard input")] = False
+                ) -> None:
+    """Create an account without any token (first set-up; the only way to the three administrator
+    roles). Prints the initial password unless one is read from stdin; it must be changed at first login."""
+    password = _password_from_stdin() if password_stdin else None
+    with opened() as c:
+        saved, initial = c.accounts.create_user(OPERATOR, username, role, unit, password)
+        console.print(f"created {username} ({role}{', ' + unit if unit else ''}), id {saved.id}", markup=False)
+        if initial is not None:
+            console.print(f"initial password (shown once, to be changed at first login): {initial}", markup=False)
+
+
+@app.command("reset-password")
+def reset_password(username: Annotated[str, typer.Argument(help="the account's name")]) -> None:
+    """Give an account a new initial password (printed once): how an administrator's account is
+    recovered. The account's sessions and API tokens end."""
+    with opened() as c:
+        user = c.accounts.find_user(username)
+        if user is None:
+            fail(f"no account named {username}")
+        password = c.accounts.reset_password(OPERATOR, str(user.id))
+        console.print(f"initial password of {user.username} (shown once, to be changed at first login): {password}",
+                      markup=False)
 
 
 @app.command("verify-chain")

@@ -3,10 +3,12 @@ a minute before each write, so every event has its own received-at moment."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from domain.accounts import LoginAttempt, Operation
+from domain.accounts import CREATE, LoginAttempt, Operation, may_assign
 from domain.topics import stored_topics
+from service.application.principal import OPERATOR
 from service.config.clock import SettableClock
 from tests.conftest import ADMIN
 
@@ -16,10 +18,15 @@ AUDIT_TOPICS = tuple(stored_topics(Operation.Logged, LoginAttempt.Attempted))
 class Api:
     """`clock` is the test's settable clock, or None when the service runs its own clock."""
 
-    def __init__(self, client, clock: SettableClock | None, headers: dict[str, str] | None = None):
+    def __init__(self, client, clock: SettableClock | None, headers: dict[str, str] | None = None, container=None):
         self.client = client
         self.clock = clock
         self.headers = headers or ADMIN
+        self._container = container  # the service's, when the client is not an in-process TestClient
+
+    @property
+    def container(self):
+        return self._container or self.client.app.state.container
 
     def post(self, path: str, body: dict[str, Any], expect: int = 201, **headers: str) -> dict[str, Any]:
         if self.clock is not None:
@@ -51,6 +58,58 @@ class Api:
         writes nothing to the ledger, though the operation log records the refusal."""
         projection = self.client.app.state.container.ledger.projection
         return projection.count_events(AUDIT_TOPICS)
+
+
+def create_user(api: Api, username: str, role: str, unit: str | None = None, password: str | None = None) -> dict:
+    """An account made as the 三员 rules allow: through the API by the bootstrap office
+    administrator when it may (inspectors, unit administrators), else as the machine's operator
+    makes it (`evalctl create-user`: the same application command). The API's answer."""
+    body = {"username": username, "role": role, **({"unit": unit} if unit else {}),
+            **({"password": password} if password else {})}
+    if may_assign("office_admin", CREATE, role):
+        return api.post("/api/users", body)
+    container = api.container
+    saved, initial = container.accounts.create_user(OPERATOR, username, role, unit, password)
+    user = container.accounts.user(saved.id)
+    answer = {"id": saved.id, "username": username, "role": role, "unit": unit,
+              "must_change_password": user.must_change_password}
+    return answer if password else {**answer, "initial_password": initial}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def first_login(api: Api, username: str, initial: str, password: str | None = None) -> tuple[str, str]:
+    """Logs in with the initial password and changes it, as a new user must first: the session
+    token and the password now in force."""
+    password = password or f"Chosen-{uuid.uuid4().hex[:6]}!"
+    login = api.client.post("/api/auth/login", json={"username": username, "password": initial})
+    assert login.status_code == 200, login.text
+    session = login.json()["token"]
+    changed = api.client.post("/api/auth/password", json={"old": initial, "new": password}, headers=bearer(session))
+    assert changed.status_code == 204, changed.text
+    return session, password
+
+
+def account(api: Api, role: str, unit: str | None = "县人社局", username: str | None = None,
+            password: str | None = None) -> dict:
+    """An account ready for use as a script uses it: made (see `create_user`), its initial password
+    changed at the first login, and an API token minted with that session (`token`; `password`
+    and `session` too)."""
+    username = username or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
+    made = create_user(api, username, role, unit, password)
+    session, now_password = first_login(api, username, password or made["initial_password"])
+    if api.clock is not None:
+        api.clock.advance(seconds=1)  # a token minted in the very instant of a password change counts as before it
+    minted = api.client.post("/api/tokens", json={"label": "测试脚本"}, headers=bearer(session))
+    assert minted.status_code == 201, minted.text
+    return {**made, "token": minted.json()["token"], "password": now_password, "session": session}
+
+
+def as_user(api: Api, user: dict) -> Api:
+    """The same client acting with the user's API token."""
+    return Api(api.client, api.clock, bearer(user["token"]), api._container)
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -1,12 +1,20 @@
 """Accounts and sessions (等保 2.0 level 2: identification, password guessing, session limits).
 
+- Accounts are created, reset and re-roled as the 三员 table says (`domain.accounts.ASSIGNMENTS`);
+  a new or reset account has one usable credential, its initial password, to be changed at the
+  first login: nobody is handed an API token for someone else.
 - Passwords: argon2id hashes; the policy of `domain.accounts.check_password`; an initial or
   reset password must be changed at the first login (a session can do nothing else until then).
+  An unknown username costs the same hash check as a known one (no timing tells them apart).
 - Login: 5 failures in a row lock the account for 15 minutes (answered 423 with the unlock
-  time); an address may try at most `login_per_address` times in 15 minutes (429).
+  time), each attempt counted in one statement before its password is checked, so concurrent
+  guesses on any number of service processes cannot slip past the count; an address may try
+  at most `login_per_address` times in 15 minutes (429).
 - Sessions: a random token, stored as its SHA-256, ending after 30 idle minutes and 12 hours
   at most. Session state is kept in plain tables, not events: it is not a fact of the ledger.
-- API tokens for scripts: stored as SHA-256, shown once, with an expiry, revocable.
+- API tokens for scripts, minted by a logged-in user for itself: stored as SHA-256, shown once,
+  with an expiry, listed and revoked by their owner. A password change or reset ends every token
+  issued before it, and the user's other sessions.
 Every login attempt is appended to the log as an event."""
 
 from __future__ import annotations
@@ -20,10 +28,23 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.domain import Aggregate
 
-from domain.accounts import ApiToken, LoginAttempt, User, check_password, token_digest
+from domain.accounts import (
+    CREATE,
+    RESET,
+    ROLE,
+    ApiToken,
+    LoginAttempt,
+    User,
+    check_assignment,
+    check_password,
+    check_username,
+    token_digest,
+    username_key,
+)
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from domain.text import loggable
 from domain.vocabulary import ROLES
+from projections import accounts as accounts_model
 from projections.scorecards import utc_text
 from service.application.ledger import Idempotency, Ledger, Saved
 from service.application.principal import Principal
@@ -74,92 +95,122 @@ class Accounts:
         self.hasher = PasswordHasher()  # argon2id with the library's current parameters
         self.store = ledger.projection.store
         self.login_limit = RateLimit(settings.login_per_address, 15 * 60)
+        self._unknown_hash = self.hasher.hash(secrets.token_urlsafe(16))  # what an unknown name is checked against
 
     def now(self) -> datetime:
         return self.ledger.now()
 
     # --- users -------------------------------------------------------------------------------
 
-    def create_user(self, actor: str, username: str, role: str, unit: str | None, password: str | None,
-                    idempotency: Idempotency | None = None) -> tuple[Saved, str, str | None]:
-        """Returns the saved user, its API token and the initial password (when none was given);
-        both are shown once."""
-        token = secrets.token_urlsafe(32)
+    def create_user(self, who: Principal, username: str, role: str, unit: str | None, password: str | None,
+                    idempotency: Idempotency | None = None) -> tuple[Saved, str | None]:
+        """Returns the saved user and, when no password was given, the initial one (shown once).
+        The API and `evalctl create-user` (who: the operator) both come through here."""
         given = password
         password = password or initial_password()
 
         def build() -> tuple[str, list[Aggregate]]:
-            if role not in ROLES:
-                raise Invalid("role", f"角色 {role!r} 不存在,应为 {'、'.join(ROLES)} 之一")
-            if role == "unit_admin" and not unit:
-                raise Invalid("unit", "单位管理员必须指定所属单位")
+            self._check_role(role, unit)
+            check_assignment(who.role, CREATE, role)
+            check_username(username)
             if given is not None:
                 check_password(given, username)
-            if self.ledger.find(User, User.create_id(username=username)) is not None:
-                raise Conflict("username", f"用户名 {username} 已存在")
-            now = self.now()
+            self._check_name_free(username)
             user = User(username=username, role=role, unit=unit, password_hash=self.hasher.hash(password),
-                        actor=actor, recorded_at=now)
-            issued = ApiToken(digest=token_digest(token), user_id=str(user.id), username=username, label="初始令牌",
-                              expires_at=now + timedelta(days=self.settings.token_days), actor=actor, recorded_at=now)
-            return str(user.id), [user, issued]
+                        actor=who.username, recorded_at=self.now())
+            return str(user.id), [user]
 
         saved = self.ledger.write("user", idempotency, build)
-        return saved, token, None if given is not None else password
+        return saved, None if given is not None or saved.replayed else password
+
+    @staticmethod
+    def _check_role(role: str, unit: str | None) -> None:
+        if role not in ROLES:
+            raise Invalid("role", f"角色 {role!r} 不存在,应为 {'、'.join(ROLES)} 之一")
+        if role == "unit_admin" and not unit:
+            raise Invalid("unit", "单位管理员必须指定所属单位")
+
+    def _check_name_free(self, username: str) -> None:
+        """The store itself refuses a second account of the same case-folded name (its id);
+        accounts made before names were case-folded are found through the read model."""
+        taken = any(self.ledger.find(User, i) is not None for i in User.ids_for(username))
+        if not taken:
+            self.ledger.projection.catch_up()
+            taken = bool(accounts_model.user_ids_named(self.store, username))
+        if taken:
+            raise Conflict("username", f"用户名 {username} 已存在(用户名不区分大小写)")
 
     def user(self, user_id: str) -> User:
         return self.ledger.get(User, user_id, "user_id")
 
-    def reset_password(self, actor: str, user_id: str) -> str:
+    def find_user(self, username: str) -> User | None:
+        for user_id in User.ids_for(username):
+            user = self.ledger.find(User, user_id)
+            if user is not None:
+                return user
+        return None
+
+    def _target(self, who: Principal, user_id: str, action: str) -> User:
+        """The account an administrator acts on, if the 三员 table lets this caller act on it."""
+        user = self.user(user_id)
+        if str(user.id) == who.user_id:
+            raise Forbidden("user_id", "不能对自己的账号执行此操作")
+        check_assignment(who.role, action, user.role, "user_id")
+        return user
+
+    def reset_password(self, who: Principal, user_id: str) -> str:
+        """A new initial password (shown once); the user's sessions and API tokens end."""
         password = initial_password()
 
         def build() -> tuple[str, list[Aggregate]]:
-            user = self.user(user_id)
-            user.change_password(password_hash=self.hasher.hash(password), must_change=True, actor=actor,
+            user = self._target(who, user_id, RESET)
+            user.change_password(password_hash=self.hasher.hash(password), must_change=True, actor=who.username,
                                  recorded_at=self.now())
             return str(user.id), [user]
 
-        self.ledger.write("user", None, build)
-        self._end_sessions(user_id)
+        saved = self.ledger.write("user", None, build)
+        self._end_sessions(saved.id)
         return password
 
-    def set_role(self, actor: str, user_id: str, role: str, unit: str | None) -> Saved:
+    def set_role(self, who: Principal, user_id: str, role: str, unit: str | None) -> Saved:
         def build() -> tuple[str, list[Aggregate]]:
-            if role not in ROLES:
-                raise Invalid("role", f"角色 {role!r} 不存在")
-            if role == "unit_admin" and not unit:
-                raise Invalid("unit", "单位管理员必须指定所属单位")
-            user = self.user(user_id)
-            if user.username == actor:
-                raise Forbidden("user_id", "不能修改自己的角色")
-            user.change_role(role=role, unit=unit, actor=actor, recorded_at=self.now())
+            self._check_role(role, unit)
+            user = self._target(who, user_id, ROLE)
+            check_assignment(who.role, ROLE, role)
+            user.change_role(role=role, unit=unit, actor=who.username, recorded_at=self.now())
             return str(user.id), [user]
 
         return self.ledger.write("user", None, build)
 
     def unlock(self, username: str) -> None:
         with self.store.transaction() as cur:
-            cur.execute("DELETE FROM {p}auth_lockouts WHERE username = ?", [username])
+            cur.execute("DELETE FROM {p}auth_lockouts WHERE username = ?", [username_key(username)])
 
     # --- login and sessions --------------------------------------------------------------------
 
     def login(self, username: str, password: str, address: str | None) -> Session:
         if not self.login_limit.allow(address or "unknown"):
-            self._attempt(username, address, False, "too many attempts from this address")
+            # Not an event per refused guess: the operation log counts these per address and minute.
             raise TooMany("username", "该地址登录尝试过于频繁,请 15 分钟后再试")
         now = self.now()
-        locked_until = self._locked_until(username)
+        key = username_key(username)
+        user = self.find_user(username)
+        attempt, locked_until = self._count_attempt(key, now)
         if locked_until is not None and locked_until > now:
             self._attempt(username, address, False, "locked")
             raise Locked(locked_until)
-        user = self.ledger.find(User, User.create_id(username=username))
-        if user is None or not self._verify(user.password_hash, password):
-            until = self._failed(username, now)
+        if attempt > LOCK_AFTER:  # guesses sent at once: the first five are checked, the rest refused
+            self._attempt(username, address, False, "locked")
+            raise Locked(self._lock(key, now))
+        # An unknown name is checked against a hash of the same cost: no timing tells them apart.
+        right = self._verify(user.password_hash if user else self._unknown_hash, password) and user is not None
+        if not right:
             self._attempt(username, address, False, "wrong username or password")
-            if until is not None:
-                raise Locked(until)
+            if attempt >= LOCK_AFTER:
+                raise Locked(self._lock(key, now))
             raise Unauthenticated("password", "用户名或密码错误")
-        self._succeeded(username)
+        assert user is not None
+        self._succeeded(key)
         token = secrets.token_urlsafe(32)
         expires_at = now + ABSOLUTE
         with self.store.transaction() as cur:
@@ -179,36 +230,49 @@ class Accounts:
         self.ledger.save(LoginAttempt(username=loggable(username, 64), address=address, success=success, reason=reason,
                                       recorded_at=self.now()))
 
-    def _locked_until(self, username: str) -> datetime | None:
-        with self.store.transaction(commit=False) as cur:
-            row = cur.one("SELECT locked_until FROM {p}auth_lockouts WHERE username = ?", [username])
-        return datetime.fromisoformat(row["locked_until"]) if row and row["locked_until"] else None
-
-    def _failed(self, username: str, now: datetime) -> datetime | None:
-        """Counts a failure in a row; the fifth locks the account. Returns the lock's end, if any."""
+    def _count_attempt(self, key: str, now: datetime) -> tuple[int, datetime | None]:
+        """Counts this attempt before its password is checked, in one statement, so that
+        concurrent attempts from any process each get a number of their own; a lock that has
+        run out starts the count again. Returns this attempt's number and the lock's end, if any."""
+        moment = utc_text(now)
         with self.store.transaction() as cur:
-            row = cur.one("SELECT failures FROM {p}auth_lockouts WHERE username = ?", [username])
-            failures = (int(row["failures"]) if row else 0) + 1
-            until = now + LOCK_FOR if failures >= LOCK_AFTER else None
-            cur.execute("INSERT INTO {p}auth_lockouts (username, failures, locked_until) VALUES (?, ?, ?)"
-                        " ON CONFLICT (username) DO UPDATE SET failures = excluded.failures,"
-                        " locked_until = excluded.locked_until",
-                        [username, 0 if until else failures, utc_text(until)])
-        return until
+            row = cur.one(
+                "INSERT INTO {p}auth_lockouts (username, failures, locked_until) VALUES (?, 1, NULL)"
+                " ON CONFLICT (username) DO UPDATE SET"
+                " failures = CASE WHEN {p}auth_lockouts.locked_until <= ? THEN 1 ELSE {p}auth_lockouts.failures + 1 END,"
+                " locked_until = CASE WHEN {p}auth_lockouts.locked_until <= ? THEN NULL"
+                " ELSE {p}auth_lockouts.locked_until END"
+                " RETURNING failures, locked_until", [key, moment, moment])
+        until = row["locked_until"]
+        return int(row["failures"]), datetime.fromisoformat(until) if until else None
 
-    def _succeeded(self, username: str) -> None:
+    def _lock(self, key: str, now: datetime) -> datetime:
+        """Locks the account from now (a lock already running keeps its end); returns the end."""
         with self.store.transaction() as cur:
-            cur.execute("DELETE FROM {p}auth_lockouts WHERE username = ?", [username])
+            row = cur.one(
+                "INSERT INTO {p}auth_lockouts (username, failures, locked_until) VALUES (?, ?, ?)"
+                " ON CONFLICT (username) DO UPDATE SET"
+                " locked_until = COALESCE({p}auth_lockouts.locked_until, excluded.locked_until)"
+                " RETURNING locked_until", [key, LOCK_AFTER, utc_text(now + LOCK_FOR)])
+        return datetime.fromisoformat(row["locked_until"])
+
+    def _succeeded(self, key: str) -> None:
+        with self.store.transaction() as cur:
+            cur.execute("DELETE FROM {p}auth_lockouts WHERE username = ?", [key])
 
     def logout(self, token: str) -> None:
         with self.store.transaction() as cur:
             cur.execute("UPDATE {p}auth_sessions SET revoked = 1 WHERE token_hash = ?", [token_digest(token)])
 
-    def _end_sessions(self, user_id: str) -> None:
+    def _end_sessions(self, user_id: str, keep: str | None = None) -> None:
         with self.store.transaction() as cur:
-            cur.execute("UPDATE {p}auth_sessions SET revoked = 1 WHERE user_id = ?", [user_id])
+            cur.execute("UPDATE {p}auth_sessions SET revoked = 1 WHERE user_id = ? AND token_hash <> ?",
+                        [user_id, token_digest(keep) if keep else ""])
 
-    def change_password(self, who: Principal, old: str, new: str) -> None:
+    def change_password(self, who: Principal, old: str, new: str, keep_session: str | None = None) -> None:
+        """The user's own change: every API token issued before it and every other session end;
+        the session it is made in (`keep_session`, a session token) goes on."""
+
         def build() -> tuple[str, list[Aggregate]]:
             user = self.user(who.user_id)
             if not self._verify(user.password_hash, old):
@@ -221,6 +285,7 @@ class Accounts:
             return str(user.id), [user]
 
         self.ledger.write("user", None, build)
+        self._end_sessions(who.user_id, keep=keep_session)
 
     # --- authenticating a request --------------------------------------------------------------
 
@@ -235,7 +300,7 @@ class Accounts:
             row = cur.one("SELECT * FROM {p}auth_sessions WHERE token_hash = ?", [digest])
         if row is not None:
             if row["revoked"]:
-                raise Unauthenticated("Authorization", "会话已退出,请重新登录")
+                raise Unauthenticated("Authorization", "会话已结束(已退出,或密码已修改或重置),请重新登录")
             if datetime.fromisoformat(row["expires_at"]) <= now:
                 raise Unauthenticated("Authorization", "会话已超过 12 小时,请重新登录")
             last_seen = datetime.fromisoformat(row["last_seen"])
@@ -250,9 +315,9 @@ class Accounts:
         issued = self.ledger.find(ApiToken, ApiToken.create_id(digest=digest))
         if issued is None:
             raise Unauthenticated("Authorization", "令牌无效")
-        if not issued.valid_at(now):
-            raise Unauthenticated("Authorization", "令牌已过期或已吊销")
         user = self.user(issued.user_id)
+        if not issued.valid_for(user, now):
+            raise Unauthenticated("Authorization", "令牌已过期或已吊销(修改或重置密码后,此前的令牌都失效)")
         return Principal(str(user.id), user.username, user.role, user.unit), False
 
     # --- API tokens ----------------------------------------------------------------------------
@@ -285,3 +350,19 @@ class Accounts:
             return str(issued.id), [issued]
 
         self.ledger.write("token", None, build)
+
+    def tokens(self, who: Principal) -> list[dict]:
+        """The caller's own API tokens, newest first, each with whether it still works."""
+        if who.user_id == "bootstrap-admin":
+            return []
+        self.ledger.projection.catch_up()
+        now = self.now()
+        user = self.user(who.user_id)
+        listed = []
+        for row in accounts_model.tokens_of(self.store, who.user_id):
+            issued = self.ledger.get(ApiToken, row["token_id"], "token_id")
+            listed.append({"id": row["token_id"], "label": issued.label, "issued_at": issued.issued_at.isoformat(),
+                           "expires_at": issued.expires_at.isoformat(),
+                           "revoked_at": issued.revoked_at.isoformat() if issued.revoked_at else None,
+                           "active": issued.valid_for(user, now)})
+        return listed

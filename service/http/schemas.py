@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field
 
+from domain.accounts import USERNAME_PATTERN
 from domain.vocabulary import RECORDED_SOURCES, ROLES
 from service.application.fields import Body, Id, LongText, RequiredLongText, Text, lines, one_line
 
@@ -18,7 +19,7 @@ Source = Literal[RECORDED_SOURCES]  # type: ignore[valid-type]
 
 
 class UserCreate(Body):
-    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=USERNAME_PATTERN)]
     role: Role
     unit: Text | None = None
     password: Annotated[str, Field(max_length=200)] | None = None

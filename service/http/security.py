@@ -20,7 +20,8 @@ from service.application.services import Container
 BUSINESS = tuple(BUSINESS_ROLES)
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     "read": (*BUSINESS, "system_admin"),
-    "create_user": ("office_admin", "system_admin"),
+    "create_user": ("office_admin", "system_admin"),  # which roles each may give: domain/accounts.py ASSIGNMENTS
+    "list_users": ("system_admin", "security_admin"),
     "reset_password": ("system_admin",),
     "manage_subjects": ("office_admin", "system_admin"),
     "set_role": ("security_admin",),

@@ -25,7 +25,7 @@ from service.bootstrap import bootstrap
 from service.config.clock import SettableClock
 from service.config.settings import Settings
 from service.http.app import create_app
-from tests.api import Api
+from tests.api import Api, create_user, first_login
 from tests.conftest import ADMIN, ADMIN_TOKEN
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,15 +49,8 @@ class Live:
 
     def user(self, username: str, role: str, password: str, unit: str | None = None) -> None:
         """An account whose initial password has already been changed to `password`."""
-        body = {"username": username, "role": role, "password": password + "-first"}
-        if unit:
-            body["unit"] = unit
-        self.api.post("/api/users", body)
-        token = self.api.client.post("/api/auth/login", json={"username": username, "password": password + "-first"})
-        headers = {"Authorization": f"Bearer {token.json()['token']}"}
-        changed = self.api.client.post("/api/auth/password", json={"old": password + "-first", "new": password},
-                                       headers=headers)
-        assert changed.status_code == 204, changed.text
+        create_user(self.api, username, role, unit, password + "-first")
+        first_login(self.api, username, password + "-first", password)
 
 
 def free_port() -> int:
@@ -82,7 +75,7 @@ def live(tmp_path) -> Iterator[Live]:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=30) as client:
-        yield Live(base, clock, container, Api(client, clock, ADMIN))
+        yield Live(base, clock, container, Api(client, clock, ADMIN, container))
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.api import create_user
 from tests.browser.conftest import DESK, PHONE, Live, login, screenshot
 from tests.integration.test_round import nominated_halls
 
@@ -53,7 +54,7 @@ def fill_finding(page, worker_code: str, rule_id: str, note: str) -> None:
 # --- login ----------------------------------------------------------------------------------------
 
 def test_a_refused_login_stays_on_the_login_page_and_a_first_login_must_change_the_password(live, open_page):
-    live.api.post("/api/users", {"username": "office1", "role": "office_admin", "password": "Initial#2022"})
+    create_user(live.api, "office1", "office_admin", password="Initial#2022")
     page = open_page(DESK)
     forged = page.request.post(live.base + "/ui/login", form={"username": "office1", "password": "Initial#2022",
                                                               "csrf": "forged"}, max_redirects=0)

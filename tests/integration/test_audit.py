@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from projections import chain
 from projections.verify import verify
 from service.cli import app as evalctl
-from tests.api import Api, nomination, upload
+from tests.api import Api, account, as_user, nomination, upload
 from tests.conftest import ADMIN
 
 
@@ -33,8 +33,7 @@ def two_windows(api: Api) -> tuple[str, str, str]:
 
 
 def unit_admin(api: Api, unit: str, name: str) -> Api:
-    user = api.post("/api/users", {"username": name, "role": "unit_admin", "unit": unit})
-    return Api(api.client, api.clock, {"Authorization": f"Bearer {user['token']}"})
+    return as_user(api, account(api, "unit_admin", unit=unit, username=name))
 
 
 def test_a_records_history_shows_every_event_with_actor_times_and_evidence(api):

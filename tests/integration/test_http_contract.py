@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api import Api
+from tests.api import Api, account, bearer
 from tests.conftest import ADMIN
 
 
@@ -110,9 +110,9 @@ def test_requests_need_a_token_and_roles_limit_what_each_may_do(county, client, 
     assert client.get("/api/rulebooks/2022", headers={"Authorization": "Bearer wrong"}).status_code == 401
     tokens = {}
     for role in ("inspector", "unit_admin", "auditor", "office_admin"):
-        user = api.post("/api/users", {"username": f"u-{role}", "role": role, "unit": "县人社局"})
+        user = account(api, role, username=f"u-{role.replace('_', '-')}")
         assert user["role"] == role and len(user["token"]) >= 32
-        tokens[role] = {"Authorization": f"Bearer {user['token']}"}
+        tokens[role] = bearer(user["token"])
     record = {"subject_id": s["worker"], **GOOD}
     for role, expected in {"inspector": 201, "office_admin": 201, "auditor": 403, "unit_admin": 403}.items():
         assert client.post("/api/records", json=record, headers=tokens[role]).status_code == expected, role

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.api import PNG, Api, nomination, upload
+from tests.api import PNG, Api, account, as_user, nomination, upload
 from tests.conftest import ADMIN
 
 
@@ -22,8 +22,7 @@ def halls(api: Api, n: int) -> list[str]:
 
 
 def unit_admin(api: Api, unit: str) -> Api:
-    user = api.post("/api/users", {"username": f"admin-{abs(hash(unit))}", "role": "unit_admin", "unit": unit})
-    return Api(api.client, api.clock, {"Authorization": f"Bearer {user['token']}"})
+    return as_user(api, account(api, "unit_admin", unit=unit, username=f"unit-{abs(hash(unit))}"))
 
 
 # --- nominations and evidence -------------------------------------------------------------------

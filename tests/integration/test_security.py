@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from service.config.settings import Settings
 from service.http.app import create_app
-from tests.api import Api, nomination, upload
+from tests.api import Api, account, bearer, create_user, first_login, nomination, upload
 from tests.conftest import ADMIN, ADMIN_TOKEN, make_container
 
 ROLES = ("inspector", "unit_admin", "office_admin", "auditor", "system_admin", "security_admin", "audit_admin")
@@ -33,6 +33,8 @@ RULES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/auth/password"): ANYONE,
     ("POST", "/api/auth/logout"): ANYONE,
     ("POST", "/api/tokens"): ANYONE,
+    ("GET", "/api/tokens"): ANYONE,
+    ("GET", "/api/users"): {"system_admin", "security_admin"},
     ("POST", "/api/tokens/{token_id}/revocation"): ANYONE,
     ("POST", "/api/users"): {"office_admin", "system_admin"},
     ("POST", "/api/users/{user_id}/password-reset"): {"system_admin"},
@@ -92,15 +94,8 @@ def sqlite_client(stores, clock):
         yield client
 
 
-def account(api: Api, role: str, unit: str | None = None, password: str | None = None) -> dict:
-    body = {"username": f"{role}-{uuid.uuid4().hex[:6]}", "role": role, "unit": unit or "县人社局"}
-    if password:
-        body["password"] = password
-    return api.post("/api/users", body)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+def named(role: str) -> str:
+    return f"{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
 
 
 def test_every_endpoint_answers_each_role_as_its_rule_says(sqlite_client, clock):
@@ -131,7 +126,7 @@ def test_the_password_policy_says_what_is_missing(sqlite_client, clock):
     for weak, hint in (("Ab1!", "至少 8 个字符"), ("abcdefgh", "还缺 2 类"), ("abcdefg1", "还缺 1 类")):
         refused = api.post("/api/users", {"username": "x1", "role": "inspector", "password": weak}, expect=422)
         assert hint in refused["detail"][0]["message"]
-    made = account(api, "inspector", password="Start-2022!")
+    made = create_user(api, named("inspector"), "inspector", password="Start-2022!")
     login = sqlite_client.post("/api/auth/login", json={"username": made["username"], "password": "Start-2022!"})
     assert login.status_code == 200 and login.json()["must_change_password"] is True
     session = bearer(login.json()["token"])
@@ -151,14 +146,18 @@ def test_the_password_policy_says_what_is_missing(sqlite_client, clock):
     assert again.json()["must_change_password"] is True
 
 
-def test_an_initial_password_is_shown_once_when_none_is_given(sqlite_client, clock):
-    made = account(Api(sqlite_client, clock), "auditor")
+def test_an_initial_password_is_shown_once_when_none_is_given_and_no_token_ever(sqlite_client, clock):
+    api = Api(sqlite_client, clock)
+    made = api.post("/api/users", {"username": named("inspector"), "role": "inspector"})
     assert len(made["initial_password"]) >= 8 and made["must_change_password"] is True
+    assert "token" not in made  # the creator gets no credential of the new account but its initial password
+    given = api.post("/api/users", {"username": named("inspector"), "role": "inspector", "password": "Given-2022!"})
+    assert "initial_password" not in given and "token" not in given
 
 
 def test_five_failures_in_a_row_lock_the_account_for_15_minutes(sqlite_client, clock):
     api = Api(sqlite_client, clock)
-    made = account(api, "inspector", password="Right-2022!")
+    made = create_user(api, named("inspector"), "inspector", password="Right-2022!")
     name = made["username"]
     for _ in range(4):
         assert sqlite_client.post("/api/auth/login", json={"username": name, "password": "wrong"}).status_code == 401
@@ -187,7 +186,7 @@ def test_one_address_cannot_keep_guessing_across_accounts(stores, clock):
 
 def test_sessions_end_after_30_idle_minutes_and_12_hours_at_most(sqlite_client, clock):
     api = Api(sqlite_client, clock)
-    made = account(api, "inspector", password="Right-2022!")
+    made = create_user(api, named("inspector"), "inspector", password="Right-2022!")
     login = lambda: bearer(sqlite_client.post("/api/auth/login", json={"username": made["username"],  # noqa: E731
                                                                        "password": "Right-2022!"}).json()["token"])
     session = login()
@@ -231,12 +230,12 @@ def test_every_write_and_login_is_in_the_log_which_only_auditors_read(client, cl
     api = Api(client, clock)
     clock.set(datetime.fromisoformat("2022-06-10T10:00:00+08:00"))
     hall = api.subject("hall", "大厅", "H")
-    inspector = account(api, "inspector", password="Right-2022!")
+    inspector = create_user(api, named("inspector"), "inspector", password="Right-2022!")
     client.post("/api/auth/login", json={"username": inspector["username"], "password": "nope"})
-    client.post("/api/auth/login", json={"username": inspector["username"], "password": "Right-2022!"})
+    session, _ = first_login(api, inspector["username"], "Right-2022!")
     client.post("/api/records", json={"subject_id": hall, "rule_id": "A3.1.2", "source": "patrol",
-                                      "occurred_at": "2022-06-01T10:00:00+08:00"}, headers=bearer(inspector["token"]))
-    client.post("/api/periods/2022H1/close?kind=worker", json={}, headers=bearer(inspector["token"]))  # refused
+                                      "occurred_at": "2022-06-01T10:00:00+08:00"}, headers=bearer(session))
+    client.post("/api/periods/2022H1/close?kind=worker", json={}, headers=bearer(session))  # refused
     auditor = bearer(account(api, "audit_admin")["token"])
     log = client.get("/api/audit-log", headers=auditor).json()
     assert log["retention_days"] >= 183
@@ -244,9 +243,13 @@ def test_every_write_and_login_is_in_the_log_which_only_auditors_read(client, cl
     assert ("admin", "POST /api/subjects", 201, True) in actions
     assert (inspector["username"], "POST /api/records", 201, True) in actions
     assert (inspector["username"], "POST /api/periods/2022H1/close", 403, False) in actions
-    logins = [i for i in log["items"] if i["action"] == "login"]
+    logins = [i for i in log["items"] if i["action"] == "login" and i["actor"] == inspector["username"]]
     assert [(i["actor"], i["success"]) for i in logins] == [(inspector["username"], True), (inspector["username"], False)]
-    assert all(i["address"] for i in log["items"])
+    requests = [i for i in log["items"] if i["action"] == "login" or i["status"] is not None]
+    assert requests and all(i["address"] for i in requests)
+    # What accounts became is in the trail too (the events say it; no address: no request made them).
+    assert ("evalctl", "user.created") in [(i["actor"], i["action"]) for i in log["items"]]
+    assert (inspector["username"], "user.password_changed") in [(i["actor"], i["action"]) for i in log["items"]]
     mine = client.get("/api/audit-log", params={"actor": inspector["username"], "action": "records"},
                       headers=auditor).json()["items"]
     assert [i["action"] for i in mine] == ["POST /api/records"]
@@ -307,16 +310,13 @@ def test_security_headers_body_cap_and_closed_cors(sqlite_client):
 
 def test_nobody_changes_their_own_role(sqlite_client, clock):
     api = Api(sqlite_client, clock)
-    security = account(api, "security_admin", password="Right-2022!")
-    session = sqlite_client.post("/api/auth/login", json={"username": security["username"],
-                                                          "password": "Right-2022!"}).json()["token"]
-    sqlite_client.post("/api/auth/password", json={"old": "Right-2022!", "new": "Right-2023!"}, headers=bearer(session))
-    refused = sqlite_client.post(f"/api/users/{security['id']}/role", json={"role": "audit_admin"},
+    security = account(api, "security_admin")
+    refused = sqlite_client.post(f"/api/users/{security['id']}/role", json={"role": "inspector"},
                                  headers=bearer(security["token"]))
     assert refused.status_code == 403
     inspector = account(api, "inspector")
-    changed = sqlite_client.post(f"/api/users/{inspector['id']}/role", json={"role": "auditor"},
+    changed = sqlite_client.post(f"/api/users/{inspector['id']}/role", json={"role": "unit_admin", "unit": "县人社局"},
                                  headers=bearer(security["token"]))
-    assert changed.status_code == 201 and changed.json()["role"] == "auditor"
+    assert changed.status_code == 201 and changed.json()["role"] == "unit_admin"
     # The change takes effect on the user's existing token at once.
     assert sqlite_client.post("/api/records", json={}, headers=bearer(inspector["token"])).status_code == 403

@@ -24,9 +24,11 @@ def login(body: LoginBody, request: Request, c: Ledgers) -> dict:
 
 
 @router.post("/api/auth/password", status_code=204, response_class=Response,
-             summary="Change one's password (the policy's message says what is missing)")
-def change_password(body: PasswordChange, c: Ledgers, who: Me) -> Response:
-    c.accounts.change_password(who, body.old, body.new)
+             summary="Change one's password (the policy's message says what is missing); ends one's API tokens and "
+                     "other sessions")
+def change_password(body: PasswordChange, c: Ledgers, who: Me,
+                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Response:
+    c.accounts.change_password(who, body.old, body.new, keep_session=credentials.credentials if credentials else None)
     return Response(status_code=204)
 
 
@@ -42,6 +44,11 @@ def logout(c: Ledgers, _: Me,
 def issue_token(body: TokenCreate, c: Ledgers, who: Me) -> dict:
     token_id, token, expires_at = c.accounts.issue_token(who, body.label, body.days)
     return {"id": token_id, "token": token, "label": body.label, "expires_at": expires_at.isoformat()}
+
+
+@router.get("/api/tokens", summary="One's own API tokens, newest first, and whether each still works")
+def list_tokens(c: Ledgers, who: Me) -> dict:
+    return {"items": c.accounts.tokens(who)}
 
 
 @router.post("/api/tokens/{token_id}/revocation", status_code=201, summary="Revoke an API token (one's own)")

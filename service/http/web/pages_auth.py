@@ -88,7 +88,7 @@ def change_password(request: Request, who: Signed, old: Annotated[str, Form(max_
     if new != again:
         return page(request, "web/password.html", "修改密码", status=422, error="两次输入的新密码不一致。")
     try:
-        container(request).accounts.change_password(who, old, new)
+        container(request).accounts.change_password(who, old, new, keep_session=session_token(request))
     except Refused as refused:
         return page(request, "web/password.html", "修改密码", status=422, error=refused.message)
     return RedirectResponse("/ui/?changed=1", status_code=303)
