@@ -8,7 +8,6 @@ import csv
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,10 +23,9 @@ import pytest
 from projections.verify import verify
 from service.config.clock import SettableClock
 from service.documents.importers import import_attendance, import_roster
-from tests.conftest import ADMIN, ADMIN_TOKEN, STORES, make_container
+from tests.conftest import ADMIN, STORES, make_container
+from tests.servers import NOW, ROOT, Service, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-NOW = "2022-06-30T18:00:00+08:00"
 HEADERS = ADMIN
 
 
@@ -50,50 +48,9 @@ def raw_scalar(url: str, sql_sqlite: str, sql_postgres: str) -> int:
         return -1
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def evalctl(*args: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "from service.cli import main; main()", *args], cwd=ROOT,
                             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-class Service:
-    """The service in a process of its own, as uvicorn runs it."""
-
-    def __init__(self, url: str, now: str = NOW, scheduler: bool = False):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "EVAL_DATABASE_URL": url, "EVAL_NOW": now, "EVAL_ADMIN_TOKEN": ADMIN_TOKEN,
-               "EVAL_SCHEDULER": "true" if scheduler else "false"}
-        # Its log goes to a file: an undrained pipe fills up and blocks the service mid-request.
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "service.http.app:create_app", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.log.seek(0)
-        raise AssertionError("service did not start: " + self.log.read().decode()[-2000:])
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
 
 def county(url: str, tmp_path: Path, rows: int) -> Path:
