@@ -68,8 +68,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         container.close()
 
     # /docs is served from vendored Swagger UI (no CDN on the intranet); ReDoc is off.
+    # max_body_size: the cap holds however the body comes (Content-Length or chunked): the
+    # framework counts the bytes as they are received and stops reading at the cap (413).
     app = FastAPI(title="评优台账 Evaluation Ledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, max_body_size=container.settings.max_body_bytes)
     app.state.container = container
     app.state.objection_limit = RateLimit(container.settings.objections_per_address, 60 * 60)
     install_error_handlers(app)

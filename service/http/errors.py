@@ -8,8 +8,10 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, PersistenceError
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from service.application.accounts import Locked, TooMany, Unauthenticated
@@ -91,6 +93,14 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_refusal(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 413:  # the body cap (app.py: max_body_size), whether sent whole or chunked
+            limit = request.app.state.container.settings.max_body_bytes
+            return JSONResponse({"detail": [{"field": "body", "message": f"请求体过大,上限 {limit // 1024 // 1024} MB"}]},
+                                status_code=413)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(IntegrityError)
     async def clash(_: Request, exc: Exception) -> JSONResponse:

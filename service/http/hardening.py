@@ -1,6 +1,6 @@
 """HTTP hardening and the operation log (等保 2.0): security headers on every answer (a
-Content-Security-Policy without inline script, no framing, no referrer, no type sniffing), a
-cap on request bodies, CORS closed unless origins are configured, and every write request,
+Content-Security-Policy without inline script, no framing, no referrer, no type sniffing),
+CORS closed unless origins are configured, and every write request,
 allowed or refused, appended to the log as an Operation event (who, from where, what, status).
 While the store is down a breaker (service/breaker.py) answers 503 at once, and the operation
 log of those requests goes to the process log."""
@@ -48,13 +48,9 @@ def install_hardening(app: FastAPI, container: Container) -> None:
 
     @app.middleware("http")
     async def harden(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
         uses_store = request.url.path.startswith(USES_STORE)
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            response: Response = JSONResponse(
-                {"detail": [{"field": "body", "message": f"请求体过大,上限 {settings.max_body_bytes // 1024 // 1024} MB"}]},
-                status_code=413)
-        elif (refused := _unstorable_address(request)) is not None:
+        response: Response
+        if (refused := _unstorable_address(request)) is not None:
             response = refused
         elif uses_store and not breaker.admit():
             response = store_unavailable()  # the store was just found down: answer at once
