@@ -1,11 +1,17 @@
 """Reading the office's tables: CSV in UTF-8 (with or without BOM) or GBK, or XLSX (first
 sheet). Each importer names its columns with their Chinese and English headers; rows come
-with their line number in the file (the header is line 1), so every problem can be named."""
+with their line number in the file (the header is line 1), so every problem can be named.
+
+A file is refused before it can cost much: at most `MAX_ROWS` rows and `MAX_COLUMNS` columns,
+and an XLSX whose zip members would unpack to more than `MAX_UNPACKED` bytes, or whose first
+sheet declares a range beyond those limits, is refused before any cell is parsed (a few
+kilobytes can declare a million rows by 16,384 columns)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +19,10 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 
 from domain.text import first_problem, loggable
+
+MAX_ROWS = 300_000  # a county's half-year of attendance is about 125,000
+MAX_COLUMNS = 50
+MAX_UNPACKED = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,14 +58,41 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
+def _refused(message: str) -> TableError:
+    return TableError([Problem(1, "文件", message)])
+
+
+def _check_size(rows: int | None, columns: int | None) -> None:
+    if rows is not None and rows > MAX_ROWS + 1:
+        raise _refused(f"文件有 {rows} 行,超过上限 {MAX_ROWS} 行(不含表头),请分成几个文件导入")
+    if columns is not None and columns > MAX_COLUMNS:
+        raise _refused(f"文件有 {columns} 列,超过上限 {MAX_COLUMNS} 列")
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise _refused("无法读取 XLSX 文件:不是有效的压缩包") from None
+    if unpacked > MAX_UNPACKED:
+        raise _refused(f"XLSX 文件解压后有 {unpacked // 1024 // 1024} MB,超过上限 {MAX_UNPACKED // 1024 // 1024} MB")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+    except Exception as error:  # noqa: BLE001 - any unreadable workbook is the file's problem, not ours
+        raise _refused(f"无法读取 XLSX 文件:{type(error).__name__}") from None
+    # The range the sheet declares (its <dimension>), read before any cell; a sheet without one
+    # is still read no further than the limits.
+    _check_size(sheet.max_row, sheet.max_column)
+    for count, row in enumerate(sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True), 1):
+        _check_size(count, None)
+        yield [_cell(v) for v in row] if row.count(None) != len(row) else []  # the rows a sheet skips cost nothing
+
+
 def _rows(data: bytes) -> Iterator[list[str]]:
     if data[:4] == b"PK\x03\x04":  # an XLSX file is a zip archive
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # noqa: BLE001 - any unreadable workbook is the file's problem, not ours
-            raise TableError([Problem(1, "文件", f"无法读取 XLSX 文件:{type(error).__name__}")]) from None
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield [_cell(v) for v in row]
+        yield from _xlsx_rows(data)
         return
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -73,6 +110,7 @@ def _rows(data: bytes) -> Iterator[list[str]]:
             return
         except csv.Error as error:
             raise TableError([Problem(reader.line_num, "文件", f"CSV 格式不对:{error}")]) from None
+        _check_size(reader.line_num, len(row))
         yield [c.strip() for c in row]
 
 

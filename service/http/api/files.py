@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from domain.nominations import Nomination
@@ -18,6 +19,7 @@ router = APIRouter(tags=["files"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_IMPORT = 50 * 1024 * 1024
+LISTED_PROBLEMS = 1000  # a refused file's answer names this many problems at most, and counts the rest
 Importer = Annotated[Principal, Depends(allowed("import_files"))]
 
 
@@ -34,11 +36,13 @@ async def _run(file: UploadFile, run) -> Response:
     data = await file.read(MAX_IMPORT + 1)
     if len(data) > MAX_IMPORT:
         return JSONResponse({"detail": [{"row": 0, "column": "file", "message": "文件超过 50 MB"}]}, status_code=413)
-    try:
-        report = run(data)
+    try:  # off the event loop: a long import must not hold up every other request
+        report = await run_in_threadpool(run, data)
     except ImportRefused as refused:
-        return JSONResponse({"detail": [p.as_dict() for p in refused.problems],
-                             "message": f"文件有 {len(refused.problems)} 处问题,未写入任何数据"}, status_code=422)
+        problems = refused.problems
+        listed = "" if len(problems) <= LISTED_PROBLEMS else f"(只列出前 {LISTED_PROBLEMS} 处)"
+        return JSONResponse({"detail": [p.as_dict() for p in problems[:LISTED_PROBLEMS]],
+                             "message": f"文件有 {len(problems)} 处问题{listed},未写入任何数据"}, status_code=422)
     return JSONResponse(report.as_dict(), status_code=201)
 
 
