@@ -19,6 +19,7 @@ from projections import chain
 from projections.replay import replay_indexed
 from service.application.history import evidence_hashes
 from service.application.services import Container
+from service.documents.spreadsheet import as_text
 
 BOLD = Font(bold=True)
 FONT = "SimSun"
@@ -117,6 +118,7 @@ def build_dossier(c: Container, subject_id: str, period_id: str) -> tuple[str, b
         for row in sheet.iter_rows():
             for cell in row:
                 cell.font = Font(name=FONT, bold=cell.font.bold, size=cell.font.size)
+    as_text(book)
     buffer = BytesIO()
     book.save(buffer)
     return f"dossier-{subject.code or subject.id}-{period.id}.xlsx", buffer.getvalue()

@@ -25,6 +25,7 @@ from domain.records import Record
 from domain.rulebook import Category
 from domain.vocabulary import COUNTING_WORD, period_name
 from service.application.services import Container
+from service.documents.spreadsheet import as_text, sheet_name
 
 FONT = "SimSun"  # 宋体: present on the office's Windows machines; LibreOffice maps it to a CJK font
 ORDINALS = "一二三四五六七八九十"
@@ -106,7 +107,7 @@ def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = N
                         f"是({reasons})" if item["vetoed"] else "否", "是" if item["nominated"] else "否"])
         card = ledger.projection.card(ledger.projection.subject(item["subject_id"]), period.id)
         nomination = ledger.find(Nomination, Nomination.create_id(subject_id=item["subject_id"], period=period.id))
-        sheet = book.create_sheet(f"{index:03d} {item['name']}"[:31])
+        sheet = book.create_sheet(sheet_name(f"{index:03d} {item['name']}"))
         _subject_sheet(sheet, c.settings.county, category, item,
                        card, None if nomination is None else {k: int(v) if v == int(v) else float(v)
                                                              for k, v in nomination.self_scores.items()})
@@ -124,6 +125,7 @@ def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = N
     for cell in evidence[2]:
         cell.font = Font(bold=True)
     _style(evidence, (20, 22, 22, 9, 8, 9, 14, 68))
+    as_text(book)
     buffer = BytesIO()
     book.save(buffer)
     return f"scores-{period.id}-{kind}.xlsx", buffer.getvalue()

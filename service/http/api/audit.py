@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime
 
 from service.application.principal import Principal
+from service.documents.spreadsheet import csv_text
 from service.http.security import Ledgers, allowed
 
 router = APIRouter(tags=["audit"])
@@ -28,9 +29,10 @@ def audit_log(c: Ledgers, _: Annotated[Principal, Depends(allowed("read_trail"))
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["位置", "时间", "账号", "角色", "地址", "操作", "状态", "成功", "说明"])
-        for i in items:
-            writer.writerow([i["position"], i["at"], i["actor"], i["role"] or "", i["address"] or "", i["action"],
-                             i["status"] or "", "是" if i["success"] else "否", i["detail"] or ""])
+        for i in items:  # usernames and details are what people typed: never a live formula
+            writer.writerow([csv_text(v) for v in (i["position"], i["at"], i["actor"], i["role"], i["address"],
+                                                   i["action"], i["status"], "是" if i["success"] else "否",
+                                                   i["detail"])])
         return Response(buffer.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
     return Response(json.dumps({"items": items, "retention_days": c.settings.audit_retention_days},
