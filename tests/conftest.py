@@ -92,3 +92,17 @@ def client(container: Container):
 
     with TestClient(create_app(container=container)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def sqlite_client(stores, clock):
+    """For what does not depend on the store: a client of a service on a SQLite file, its clock
+    at 10 June 2022 (periods of 2022 open)."""
+    from fastapi.testclient import TestClient
+
+    from service.http.app import create_app
+
+    clock.set(datetime.fromisoformat("2022-06-10T10:00:00+08:00"))
+    container = make_container(stores.url("sqlite"), clock)
+    with TestClient(create_app(container=container)) as test_client:
+        yield test_client

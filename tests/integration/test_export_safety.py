@@ -6,26 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from service.http.app import create_app
 from tests.api import Api, account, bearer
-from tests.conftest import make_container
 
 FORMULAS = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(1,1)"]
 
 
 @pytest.fixture
-def api(stores, clock):
+def api(sqlite_client, clock) -> Api:
     """What a workbook holds does not depend on the store: SQLite."""
-    clock.set(datetime.fromisoformat("2022-06-10T10:00:00+08:00"))
-    container = make_container(stores.url("sqlite"), clock)
-    with TestClient(create_app(container=container)) as client:
-        yield Api(client, clock)
+    return Api(sqlite_client, clock)
 
 
 def cells(data: bytes) -> list:

@@ -13,22 +13,18 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from service.documents import tabular
-from service.http.app import create_app
-from tests.conftest import ADMIN, make_container
+from tests.conftest import ADMIN
 from tests.integration.test_imports_exports import xlsx_bytes
 
 HEADER = ["工号", "日期", "类型", "分钟", "请假"]
 
 
 @pytest.fixture
-def client(stores, clock):
-    """The store does not matter here: SQLite."""
-    container = make_container(stores.url("sqlite"), clock)
-    with TestClient(create_app(container=container)) as client:
-        yield client
+def client(sqlite_client):
+    """How a file is read does not depend on the store: SQLite."""
+    return sqlite_client
 
 
 def rewritten(data: bytes, change) -> bytes:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from service.config.settings import Settings
 from service.http.app import create_app
 from tests.api import Api, account, bearer, create_user, first_login, nomination, upload
-from tests.conftest import ADMIN, ADMIN_TOKEN, make_container
+from tests.conftest import ADMIN, ADMIN_TOKEN
 
 ROLES = ("inspector", "unit_admin", "office_admin", "auditor", "system_admin", "security_admin", "audit_admin")
 READERS = {"inspector", "unit_admin", "office_admin", "auditor", "system_admin"}
@@ -84,14 +84,6 @@ RULES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/periods/{period}/notice.docx"): READERS,
 }
 PATH_VALUES = {"period": "2022H1", "version": "2022", "day": "2022-10-01"}
-
-
-@pytest.fixture
-def sqlite_client(stores, clock):
-    clock.set(datetime.fromisoformat("2022-06-10T10:00:00+08:00"))
-    container = make_container(stores.url("sqlite"), clock)
-    with TestClient(create_app(container=container)) as client:
-        yield client
 
 
 def named(role: str) -> str:

@@ -7,7 +7,6 @@ case-variant usernames are refused."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -52,11 +51,9 @@ def test_the_table_is_the_readmes_and_keeps_its_principle():
 
 
 @pytest.fixture
-def api(stores, clock):
-    clock.set(datetime.fromisoformat("2022-06-10T10:00:00+08:00"))
-    container = make_container(stores.url("sqlite"), clock)
-    with TestClient(create_app(container=container)) as client:
-        yield Api(client, clock)
+def api(sqlite_client, clock) -> Api:
+    """Who may do what does not depend on the store: SQLite."""
+    return Api(sqlite_client, clock)
 
 
 def named(role: str) -> str:
