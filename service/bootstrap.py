@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import psycopg
 
+from projections import chain
 from service.application.accounts import Accounts
 from service.application.complaints import Complaints
 from service.application.disputes import Disputes
@@ -20,7 +21,7 @@ from service.application.rounds import Rounds
 from service.application.rulebooks import load_rulebooks
 from service.application.services import Container
 from service.config.clock import Clock
-from service.config.persistence import persistence_env
+from service.config.persistence import persistence_env, store_label
 from service.config.settings import Settings
 
 
@@ -42,13 +43,16 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catc
     clock = clock or Clock(settings.now)
     env = persistence_env(settings.database_url, settings.pool_size)
     _ensure_schema(env)
+    chain.use_key(chain.ChainKey.load(settings.chain_key, settings.chain_key_file))
     ledger = Ledger(env=env, clock=clock, rulebooks=load_rulebooks(),
                     future_tolerance=timedelta(minutes=settings.future_tolerance_minutes))
     ledger.projection.create_tables()
+    chain.prepare(ledger.projection.store, ledger.recorder)
     if catch_up:
         ledger.projection.catch_up()
     rounds = Rounds(ledger)
     return Container(settings=settings, clock=clock, ledger=ledger, roster=Roster(ledger), records=Records(ledger),
                      complaints=Complaints(ledger, rounds), figures=Figures(ledger), rounds=rounds,
                      nominations=Nominations(ledger, rounds), disputes=Disputes(ledger, rounds),
-                     accounts=Accounts(ledger, settings))
+                     accounts=Accounts(ledger, settings),
+                     checkpoints=chain.Checkpoints(settings.chain_checkpoints / f"{store_label(settings.database_url)}.txt"))

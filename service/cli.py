@@ -293,7 +293,7 @@ def reset_password(username: Annotated[str, typer.Argument(help="the account's n
 def verify_chain() -> None:
     """Walk the log and its hash chain; name the first position changed, removed or reordered."""
     with opened() as c:
-        check = verify_and_record(c.ledger, "evalctl")
+        check = verify_and_record(c.ledger, "evalctl", c.checkpoints)
         if not check.intact:
             fail(check.description)
         console.print(check.description)

@@ -5,6 +5,7 @@ its own per test, dropped afterwards. Under CI=true a missing PostgreSQL fails t
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,6 +19,10 @@ from service.config.clock import SettableClock
 from service.config.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token"
+# Every service the tests start, in this process or another, keys the hash chain with this
+# (tests of the key's own handling set their own).
+os.environ.setdefault("EVAL_CHAIN_KEY", "test-chain-key-0123456789abcdef-0123456789")
+os.environ.setdefault("EVAL_CHAIN_CHECKPOINTS", tempfile.mkdtemp(prefix="ledger-checkpoints-"))
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from projections.chain import Checkpoints
 from service.application.accounts import Accounts
 from service.application.complaints import Complaints
 from service.application.disputes import Disputes
@@ -32,6 +33,7 @@ class Container:
     nominations: Nominations
     disputes: Disputes
     accounts: Accounts
+    checkpoints: Checkpoints  # the chain's heads kept outside the store
 
     @property
     def store(self) -> str:

@@ -3,6 +3,7 @@ variables (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -39,3 +40,10 @@ def persistence_env(database_url: str, pool_size: int = 4) -> dict[str, str]:
 
 def store_kind(database_url: str) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+def store_label(database_url: str) -> str:
+    """Names a store (not its password) for files kept beside it, such as the chain's checkpoints."""
+    url = urlparse(database_url)
+    bare = url._replace(netloc=url.hostname or url.netloc.rsplit("@", 1)[-1]) if url.password else url
+    return hashlib.sha256(bare.geturl().encode()).hexdigest()[:16]

@@ -3,6 +3,8 @@ never at import time, so tests can build as many differently configured apps as 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,3 +37,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 60 * 1024 * 1024
     cors_origins: list[str] = []
     objections_per_address: int = 10
+    # The hash chain's key (at least 32 characters), kept outside the database; unset, it is
+    # generated at the first start into chain_key_file. Checkpoints of the chain's head are kept
+    # outside the store too, one file per store in chain_checkpoints.
+    chain_key: str | None = None
+    chain_key_file: Path = Path("var/chain.key")
+    chain_checkpoints: Path = Path("var/chain-checkpoints")

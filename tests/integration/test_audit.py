@@ -168,15 +168,24 @@ def test_rebuild_recreates_the_same_read_models(api, container, monkeypatch):
     assert projection.chain_head() == head_before
 
 
-def raw(container):
-    """A connection to the store behind the service's back, and the events table's name."""
+def raw(container, as_owner: bool = True):
+    """A connection to the store behind the service's back, and the events table's name. As the
+    database's owner would, it first lifts the triggers that keep the log append-only (on
+    PostgreSQL for its session only)."""
     url = container.settings.database_url
     if url.startswith("sqlite"):
         import sqlite3
 
-        return sqlite3.connect(url.removeprefix("sqlite:///")), "stored_events", "rowid", "?"
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)  # each statement commits
+        for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            if as_owner:
+                conn.execute(f"DROP TRIGGER {trigger}")
+        return conn, "stored_events", "rowid", "?"
     schema = url.split("schema=")[1]
-    return psycopg.connect(url.split("?")[0], autocommit=True), f'"{schema}".ledger_events', "notification_id", "%s"
+    conn = psycopg.connect(url.split("?")[0], autocommit=True)
+    if as_owner:
+        conn.execute("SET session_replication_role = replica")
+    return conn, f'"{schema}".ledger_events', "notification_id", "%s"
 
 
 @pytest.mark.parametrize("tamper", ["change", "delete", "swap"])

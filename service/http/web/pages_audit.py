@@ -25,5 +25,6 @@ def audit_page(request: Request, c: Fresh, _: Auditor) -> HTMLResponse:
 
 @router.post("/ui/audit/verify", dependencies=[Csrf])
 def verify_now(request: Request, who: Auditor) -> RedirectResponse:
-    verify_and_record(container(request).ledger, who.username)
+    c = container(request)
+    verify_and_record(c.ledger, who.username, c.checkpoints)
     return RedirectResponse("/ui/audit", status_code=303)
