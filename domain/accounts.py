@@ -199,3 +199,19 @@ class Operation(Aggregate):
     def __init__(self, actor: str, role: str, address: str | None, method: str, path: str, status: int,
                  success: bool, recorded_at: datetime):
         self.actor = actor
+
+
+@stable_topics("RefusedRequests", "domain.accounts")
+class RefusedRequests(Aggregate):
+    """Requests from one address refused without anyone logged in, counted over one minute (操作日志):
+    one event per address and minute however many there were, so a flood cannot fill the log."""
+
+    @staticmethod
+    def create_id(**_: object) -> UUID:
+        return uuid4()  # each service process counts its own
+
+    @event("Counted")
+    def __init__(self, address: str | None, minute: datetime, count: int, statuses: dict[str, int], sample: str,
+                 recorded_at: datetime):
+        self.address = address
+        self.count = count

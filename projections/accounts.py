@@ -1,7 +1,7 @@
 """The accounts read model: users and their API tokens as the log says (for listing a user's own
 tokens and telling usernames apart without regard to case), and what account events put into
 the audit trail: who created which account with which role, reset a password, changed a role
-(with the new one), issued or revoked a token.
+(with the new one), issued or revoked a token; and the counts of refused anonymous requests.
 
 Kept by the scorecard projection's catch-up (`apply`, in its transaction), rebuilt with it."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.accounts import ApiToken, User, username_key
+from domain.accounts import ApiToken, RefusedRequests, User, username_key
 from projections.store import Cursor, ReadStore
 
 SCHEMA = [
@@ -22,7 +22,8 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS rm_tokens_user ON {p}rm_tokens (user_id, position)",
 ]
 TABLES = ("rm_users", "rm_tokens")
-ACCOUNT_EVENTS = (User.Created, User.PasswordChanged, User.RoleChanged, ApiToken.Issued, ApiToken.Revoked)
+ACCOUNT_EVENTS = (User.Created, User.PasswordChanged, User.RoleChanged, ApiToken.Issued, ApiToken.Revoked,
+                  RefusedRequests.Counted)
 
 
 def _utc(moment: Any) -> str | None:
@@ -41,12 +42,22 @@ def _audit(cur: Cursor, position: int, event: Any, action: str, detail: str) -> 
                 [position, _utc(event.recorded_at), event.actor, action, detail])
 
 
+def _refusals(cur: Cursor, position: int, event: Any) -> None:
+    statuses = "、".join(f"{status} ×{n}" for status, n in sorted(event.statuses.items()))
+    cur.execute("INSERT INTO {p}rm_audit (position, at, actor, role, address, action, status, success, detail)"
+                " VALUES (?, ?, 'anonymous', NULL, ?, 'refused', NULL, 0, ?)",
+                [position, _utc(event.minute), event.address,
+                 f"{event.count} 次未登录请求被拒绝({statuses}),例如 {event.sample}"])
+
+
 def apply(cur: Cursor, position: int, event: Any) -> None:
     """One event of the log, in the catch-up's transaction (most events are not about accounts)."""
     if not isinstance(event, ACCOUNT_EVENTS):
         return
     key = str(event.originator_id)
-    if isinstance(event, User.Created):
+    if isinstance(event, RefusedRequests.Counted):
+        _refusals(cur, position, event)
+    elif isinstance(event, User.Created):
         cur.execute("INSERT INTO {p}rm_users (user_id, username, username_key, role, unit, must_change,"
                     " credentials_since, position) VALUES (?, ?, ?, ?, ?, 1, NULL, ?)",
                     [key, event.username, username_key(event.username), event.role, event.unit, position])

@@ -17,12 +17,22 @@ class RateLimit:
         self._lock = threading.Lock()
 
     def allow(self, key: str) -> bool:
+        """Counts a hit unless the key is already at its limit; whether it was allowed."""
         now = time.monotonic()
         with self._lock:
-            hits = self._hits[key]
-            while hits and hits[0] <= now - self.seconds:
-                hits.popleft()
+            hits = self._recent(key, now)
             if len(hits) >= self.limit:
                 return False
             hits.append(now)
             return True
+
+    def full(self, key: str) -> bool:
+        """Whether the key is at its limit now (counts nothing)."""
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= self.limit
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        hits = self._hits[key]
+        while hits and hits[0] <= now - self.seconds:
+            hits.popleft()
+        return hits

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 60 * 1024 * 1024
     cors_origins: list[str] = []
     objections_per_address: int = 10
+    # Write requests refused without a login, per address and minute, before the address is
+    # answered 429 at once; and the reverse proxies whose X-Forwarded-For is believed (none).
+    anonymous_refusals_per_minute: int = 60
+    trusted_proxies: list[str] = []
     # The hash chain's key (at least 32 characters), kept outside the database; unset, it is
     # generated at the first start into chain_key_file. Checkpoints of the chain's head are kept
     # outside the store too, one file per store in chain_checkpoints.

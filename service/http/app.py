@@ -3,6 +3,7 @@ handed in by a test), never at import time."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +38,7 @@ from service.http.api import (
     users,
 )
 from service.http.errors import install_error_handlers
-from service.http.hardening import install_hardening
+from service.http.hardening import flush_refusals, install_hardening, keep_flushing
 from service.http.web.pages import install_pages
 from service.jobs.scheduler import start_scheduler
 
@@ -62,7 +63,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         container.rounds.tick()
         container.rounds.reconcile()
         scheduler = start_scheduler(container.rounds) if container.settings.scheduler else None
+        flushing = asyncio.create_task(keep_flushing(container, refusals))
         yield
+        flushing.cancel()
+        flush_refusals(container, refusals, everything=True)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         container.close()
@@ -79,7 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
                    nominations, evidence, objections, calendar, disputes, files):
         app.include_router(module.router)
     install_pages(app)  # the pages, and the public notice (公示) with its objection form
-    install_hardening(app, container)
+    refusals = install_hardening(app, container)
     static = Path(__file__).resolve().parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
 

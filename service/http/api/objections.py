@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from domain.objections import Objection
 from service.application.accounts import TooMany
 from service.http.deps import Key
+from service.http.hardening import client_address
 from service.http.schemas import ObjectionCreate, RulingCreate
 from service.http.security import Ledgers, Principal, Reader, allowed
 
@@ -26,7 +27,7 @@ def objection_public(objection: Objection, with_contact: bool = True) -> dict:
              summary="Lodge an objection (异议) while the public notice runs; no token needed")
 def lodge(body: ObjectionCreate, c: Ledgers, request: Request) -> dict:
     period = c.rounds.period(body.kind, body.period)
-    address = request.client.host if request.client else None
+    address = client_address(request)
     if not request.app.state.objection_limit.allow(address or "unknown"):
         raise TooMany("text", "提交过于频繁,请稍后再试")
     saved = c.rounds.lodge_objection(body.kind, period, body.subject_id, body.text, body.contact, address)

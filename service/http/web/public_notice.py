@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from domain.errors import Refused
 from domain.periods import SHANGHAI
 from domain.vocabulary import COUNTING_WORD, period_name
+from service.http.hardening import client_address
 from service.http.security import container
 from service.http.web.render import templates
 
@@ -63,11 +64,11 @@ def objection_form(request: Request, period: str, kind: Annotated[Literal["worke
     back = f"/notice/{period}?kind={kind}"
     if not text.strip():
         return _message(request, "异议未提交", "请填写异议内容。", 422, back)
-    if not request.app.state.objection_limit.allow(request.client.host if request.client else "unknown"):
+    if not request.app.state.objection_limit.allow(client_address(request) or "unknown"):
         return _message(request, "异议未提交", "提交过于频繁,请稍后再试。", 429, back)
     try:
         the_period = c.rounds.period(kind, period)
-        address = request.client.host if request.client else None
+        address = client_address(request)
         c.rounds.lodge_objection(kind, the_period, subject_id, text.strip(), contact.strip() or None, address)
     except Refused as refused:
         return _message(request, "异议未提交", refused.message, 409 if "公示期" in refused.message else 422, back)
