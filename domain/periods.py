@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.errors import Invalid
@@ -20,10 +20,32 @@ FIRST_YEAR, LAST_YEAR = 2000, 2099  # periods the product can name; a year outsi
 CADENCE_OF_KIND = {"worker": "half-year", "window": "half-year", "hall": "year"}
 
 
+MAX_OFFSET = timedelta(hours=14)  # the widest offset any place on earth uses
+
+
 def require_offset(moment: datetime, field: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise Invalid(field, "时间必须带时区偏移,例如 2022-03-01T09:00:00+08:00")
     return moment
+
+
+def check_moment(moment: datetime, field: str) -> datetime:
+    """A time the ledger can place: with an offset no wider than ±14:00, and in the years the
+    product's periods cover (checked before any conversion, which would overflow at the
+    calendar's ends)."""
+    offset = require_offset(moment, field).utcoffset()
+    assert offset is not None
+    if abs(offset) > MAX_OFFSET:
+        raise Invalid(field, "时区偏移超出 ±14:00,不是有效的时间")
+    if not FIRST_YEAR - 1 <= moment.year <= LAST_YEAR + 1 or not FIRST_YEAR <= local_date(moment).year <= LAST_YEAR:
+        raise Invalid(field, f"时间应在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间(北京时间)")
+    return moment
+
+
+def check_day(day: date, field: str) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(field, f"日期应在 {FIRST_YEAR} 年到 {LAST_YEAR} 年之间")
+    return day
 
 
 def local_date(moment: datetime) -> date:

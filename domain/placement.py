@@ -50,6 +50,9 @@ def check_rule(rulebook: Rulebook, kind: str, rule_id: str, quantity: int, point
         what = "加分"
     if cap is not None and not (Decimal(0) < points <= cap):
         raise Invalid("points", f"规则 {rule_id} 的{what}必须大于 0 且不超过 {cap} 分")
+    step = rulebook.settings.points_step
+    if points % step != 0:
+        raise Invalid("points", f"分值须为 {step} 分的整数倍(如 {step}、{2 * step}),不能是 {points}")
 
 
 def place(

@@ -91,6 +91,7 @@ class Settings:
     discretionary_bonus_cap: Decimal
     notice_days: int
     notice_day_kind: str
+    points_step: Decimal = Decimal("0.5")  # the finest points an assessor may give (assess, discretionary)
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def parse_rulebook(data: dict[str, Any]) -> Rulebook:
         discretionary_bonus_cap=Decimal(str(s["discretionary_bonus_cap"])),
         notice_days=int(s["notice_days"]),
         notice_day_kind=s["notice_day_kind"],
+        points_step=Decimal(str(s.get("points_step", "0.5"))),
     )
     return Rulebook(
         version=str(data["version"]),

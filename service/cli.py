@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from domain.errors import Refused
-from domain.periods import SHANGHAI, check_period_kind, parse_period
+from domain.periods import SHANGHAI, check_moment, check_period_kind, parse_period
 from domain.subjects import Subject
 from projections.replay import replay_indexed
 from projections.verify import verify as verify_read_model
@@ -208,6 +208,7 @@ def replay(subject: Annotated[str, typer.Option(help="subject id")],
         if as_of is not None:
             if as_of.tzinfo is None:
                 fail("--as-of needs an offset, e.g. 2022-06-01T12:00:00+08:00")
+            check_moment(as_of, "--as-of")
             position = c.ledger.projection.position_at(as_of)
         if position is None:
             position = c.ledger.projection.position()

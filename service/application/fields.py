@@ -5,28 +5,39 @@ Unknown fields are refused (a typo must not silently drop data); text is storabl
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.errors import Invalid
+from domain.periods import check_day, check_moment
 from domain.text import check_name, check_text
 
-
-def one_line(value: str) -> str:
-    try:
-        return check_name(value, "")
-    except Invalid as refused:
-        raise ValueError(refused.message) from None
+T = TypeVar("T")
 
 
-def lines(value: str) -> str:
-    try:
-        return check_text(value, "")
-    except Invalid as refused:
-        raise ValueError(refused.message) from None
+def _validator(check: Callable[[T, str], T]) -> Callable[[T], T]:
+    """A domain check as a pydantic validator: its refusal's words become the field's message."""
+
+    def validate(value: T) -> T:
+        try:
+            return check(value, "")
+        except Invalid as refused:
+            raise ValueError(refused.message) from None
+
+    return validate
 
 
+one_line = _validator(check_name)
+lines = _validator(check_text)
+moment = _validator(check_moment)
+day = _validator(check_day)
+
+# A time with an offset within ±14:00, in the years the ledger's periods cover; a date likewise.
+Moment = Annotated[AwareDatetime, AfterValidator(moment)]
+Day = Annotated[date, AfterValidator(day)]
 # Text from users: storable (no NUL, control or direction-changing characters, domain/text.py);
 # a name or title is one line and not blank.
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(one_line)]

@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.complaints import Complaint
 from domain.errors import Conflict, Invalid, NotFound
 from domain.idempotency import IdempotencyKey
-from domain.periods import Period
+from domain.periods import Period, check_moment
 from domain.records import Record
 from domain.round import Round
 from domain.rulebook import Rulebook, RulebookLibrary
@@ -165,6 +165,7 @@ class Ledger(Application):
             self.projection.catch_up()
 
     def check_not_future(self, moment: datetime, field: str) -> None:
+        check_moment(moment, field)  # a time the ledger can place at all, before comparing it
         if moment > self.now() + self.future_tolerance:
             raise Invalid(field, "发生时间晚于当前时间,不能记录尚未发生的事")
 

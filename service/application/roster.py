@@ -7,6 +7,7 @@ from datetime import datetime
 from eventsourcing.domain import Aggregate
 
 from domain.errors import Conflict, Invalid
+from domain.periods import check_moment
 from domain.subjects import PARENT_KIND, Subject
 from domain.vocabulary import SUBJECT_KINDS
 from service.application.ledger import Idempotency, Ledger, Saved
@@ -38,6 +39,8 @@ class Roster:
             if kind not in SUBJECT_KINDS:
                 raise Invalid("kind", f"类型 {kind!r} 不存在,应为 hall、window 或 worker")
             self._check_parent(kind, parent_id)
+            if effective_at is not None:
+                check_moment(effective_at, "effective_at")
             if code and self.ledger.find(Subject, Subject.create_id(kind=kind, code=code)) is not None:
                 raise Conflict("code", f"{SUBJECT_KINDS[kind]}编码 {code} 已被使用")
             subject = Subject(kind=kind, name=name, unit=unit, code=code or None,
@@ -52,6 +55,7 @@ class Roster:
         def build() -> tuple[str, list[Aggregate]]:
             subject = self.ledger.get(Subject, subject_id, "subject_id")
             self._check_parent(subject.kind, parent_id)
+            check_moment(effective_at, "effective_at")
             subject.reassign(parent_id=str(parent_id), effective_at=effective_at, actor=actor, recorded_at=self.ledger.now())
             return str(subject.id), [subject]
 

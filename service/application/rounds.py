@@ -7,7 +7,7 @@ it twice, or in two processes at once, changes nothing the second time."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
@@ -32,9 +32,16 @@ class Rounds:
     # --- reading ---------------------------------------------------------------------------
 
     def period(self, kind: str, period_id: str, field: str = "period") -> Period:
+        """A period of this kind that a round can run in: not before the first rulebook."""
         period = parse_period(period_id, field)
         check_period_kind(period, kind)
+        first = self.first_day()
+        if period.first_day < first:
+            raise Invalid(field, f"考评期 {period.id} 早于第一版考评标准的施行日期({first.isoformat()}),没有评选")
         return period
+
+    def first_day(self) -> date:
+        return min(self.ledger.rulebooks.get(v).effective_from for v in self.ledger.rulebooks.versions())
 
     def round(self, kind: str, period: Period) -> Round | None:
         return self.ledger.find(Round, Round.create_id(kind=kind, period=period.id))
@@ -228,8 +235,7 @@ class Rounds:
 
     def periods_so_far(self, kind: str) -> list[Period]:
         """Every period of a kind from the first rulebook's start up to the one containing now."""
-        first_day = min(self.ledger.rulebooks.get(v).effective_from for v in self.ledger.rulebooks.versions())
-        period = period_of(CADENCE_OF_KIND[kind], first_day)
+        period = period_of(CADENCE_OF_KIND[kind], self.first_day())
         now = self.ledger.now()
         periods = []
         while period.starts <= now:

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import ConnectionPoolClosedError, PersistenceError
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
@@ -181,7 +181,7 @@ def _log_operation(container: Container, entry: Aggregate) -> None:
     """The one place the operation log is written: an Operation, or a minute's count of refusals."""
     try:
         container.ledger.save(entry)
-    except PersistenceError as error:  # the store is down: the request was answered 503 anyway
+    except (PersistenceError, ConnectionPoolClosedError) as error:  # the store is down, or closed at shutdown
         log.error("operation log entry not written (store unavailable): %s: %s", type(entry).__name__, error)
 
 

@@ -1,17 +1,16 @@
 """Request bodies. Unknown fields are refused (a typo must not silently drop data), times
-must carry an offset (AwareDatetime), and every error names its field."""
+must carry an offset (Moment: within ±14:00 and the years 2000-2099), and every error names its field."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, Field
 
 from domain.accounts import USERNAME_PATTERN
 from domain.vocabulary import RECORDED_SOURCES, ROLES
-from service.application.fields import Body, Id, LongText, RequiredLongText, Text, lines, one_line
+from service.application.fields import Body, Day, Id, LongText, Moment, RequiredLongText, Text, lines, one_line
 
 # The API's enums are the vocabulary's keys (domain/vocabulary.py).
 Role = Literal[tuple(ROLES)]  # type: ignore[valid-type]
@@ -51,18 +50,18 @@ class SubjectCreate(Body):
     unit: Text
     code: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(one_line)] | None = None
     parent_id: Id | None = None
-    effective_at: AwareDatetime | None = None
+    effective_at: Moment | None = None
 
 
 class AssignmentCreate(Body):
     parent_id: Id
-    effective_at: AwareDatetime
+    effective_at: Moment
 
 
 class RecordCreate(Body):
     subject_id: Id
     rule_id: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9.]+$")]
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     source: Source
     note: LongText = ""
     quantity: int = 1
@@ -76,7 +75,7 @@ class RetractionCreate(Body):
 
 class AttendanceCreate(Body):
     worker_id: Id
-    date: date
+    date: Day
     kind: Literal["late", "early_leave", "absent"]
     minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
     excused: bool = False
@@ -85,7 +84,7 @@ class AttendanceCreate(Body):
 
 class ComplaintCreate(Body):
     subject_id: Id
-    received_at: AwareDatetime
+    received_at: Moment
     channel: Text
     summary: RequiredLongText
 

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
+from service.application.fields import Moment
 from service.application.principal import Principal
 from service.documents.spreadsheet import csv_text
 from service.http.security import Ledgers, allowed
@@ -21,7 +21,7 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/api/audit-log", summary="Every write and login attempt: who, when, from where, what, outcome")
 def audit_log(c: Ledgers, _: Annotated[Principal, Depends(allowed("read_trail"))],
-              since: AwareDatetime | None = None, until: AwareDatetime | None = None, actor: str | None = None,
+              since: Moment | None = None, until: Moment | None = None, actor: str | None = None,
               action: str | None = None, limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
               format: Literal["json", "csv"] = "json") -> Response:
     items = c.ledger.projection.audit_log(since, until, actor, action, limit)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from eventsourcing.domain import Aggregate
 from fastapi import APIRouter, Depends
 
 from domain.calendar import WorkCalendar
+from service.application.fields import Day
 from service.http.deps import Key
 from service.http.schemas import CalendarDay
 from service.http.security import Ledgers, Principal, Reader, allowed
@@ -26,7 +26,7 @@ def get_calendar(c: Ledgers, _: Reader) -> dict:
 
 
 @router.put("/api/calendar/{day}", summary="Mark a date as a holiday or a make-up workday")
-def set_day(day: date, body: CalendarDay, c: Ledgers, who: Editor, key: Key) -> dict:
+def set_day(day: Day, body: CalendarDay, c: Ledgers, who: Editor, key: Key) -> dict:
     def build() -> tuple[str, list[Aggregate]]:
         calendar = c.rounds.calendar() or WorkCalendar()
         calendar.set_day(day=day.isoformat(), kind=body.kind, name=body.name, actor=who.username,
@@ -38,7 +38,7 @@ def set_day(day: date, body: CalendarDay, c: Ledgers, who: Editor, key: Key) -> 
 
 
 @router.delete("/api/calendar/{day}", summary="Make a date an ordinary day again")
-def clear_day(day: date, c: Ledgers, who: Editor, key: Key) -> dict:
+def clear_day(day: Day, c: Ledgers, who: Editor, key: Key) -> dict:
     def build() -> tuple[str, list[Aggregate]]:
         calendar = c.rounds.calendar() or WorkCalendar()
         calendar.clear_day(day=day.isoformat(), actor=who.username, recorded_at=c.clock.now())

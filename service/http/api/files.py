@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -11,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from domain.nominations import Nomination
+from service.application.fields import Day
 from service.documents.exports import nomination_form, notice_document, score_workbook
 from service.documents.importers import ImportRefused, import_attendance, import_figures, import_roster
 from service.http.security import Ledgers, Principal, Reader, allowed, require_scope, sees_personal_details
@@ -57,7 +57,7 @@ async def upload_figures(file: Annotated[UploadFile, File()], c: Ledgers, who: I
 
 
 @router.post("/api/imports/roster", summary="Import the roster; re-imports apply the differences at effective_date")
-async def upload_roster(file: Annotated[UploadFile, File()], effective_date: Annotated[date, Form()], c: Ledgers,
+async def upload_roster(file: Annotated[UploadFile, File()], effective_date: Annotated[Day, Form()], c: Ledgers,
                         who: Importer) -> Response:
     return await _run(file, lambda data: import_roster(c, data, who.username, effective_date))
 

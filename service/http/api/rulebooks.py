@@ -24,7 +24,7 @@ def get_rulebook(version: str, c: Ledgers, _: Reader) -> dict:
             "timezone": s.timezone, "section_floor": s.section_floor,
             "absenteeism_over_minutes": s.absenteeism_over_minutes, "attendance_rules": s.attendance_rules,
             "complaint_rules": s.complaint_rules, "discretionary_bonus_cap": number(s.discretionary_bonus_cap),
-            "notice_days": s.notice_days, "notice_day_kind": s.notice_day_kind,
+            "notice_days": s.notice_days, "notice_day_kind": s.notice_day_kind, "points_step": number(s.points_step),
         },
         "categories": [
             {

@@ -4,12 +4,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
 from domain.errors import Invalid
 from domain.periods import check_period_kind, parse_period
 from domain.subjects import Subject
 from projections.replay import scorecard_at
+from service.application.fields import Moment
 from service.documents.dossier import build_dossier
 from service.http.deps import Fresh, Key
 from service.http.schemas import AssignmentCreate, SubjectCreate
@@ -72,7 +72,7 @@ def scorecard(
     c: Fresh,
     who: Reader,
     period: Annotated[str, Query(description="2022H1, 2022H2 (workers, windows) or 2022 (halls)")],
-    as_of: Annotated[AwareDatetime | None, Query(description="a moment, with offset")] = None,
+    as_of: Annotated[Moment | None, Query(description="a moment, with offset")] = None,
     position: Annotated[int | None, Query(ge=0, description="a log position")] = None,
 ) -> dict:
     subject = c.ledger.get(Subject, subject_id, "subject_id")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.errors import Invalid
-from domain.periods import SHANGHAI
+from domain.periods import SHANGHAI, check_moment
 
 
 def beijing_time(text: str, field: str) -> datetime:
@@ -14,4 +14,4 @@ def beijing_time(text: str, field: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(field, "时间格式不对,应为 年-月-日 时:分") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    return check_moment(moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI), field)

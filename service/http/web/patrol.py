@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from domain.errors import Invalid
+from domain.periods import check_moment
 from domain.rulebook import COMPUTED_FROM_FIGURES, Rule, Rulebook
 from domain.subjects import parent_at
 from service.http.web.forms import beijing_time
@@ -109,7 +110,7 @@ def _occurrence(form: dict[str, str], now: datetime) -> datetime:
             raise Invalid("device_time", "手机时间格式不对") from None
         if moment.tzinfo is None:
             raise Invalid("device_time", "手机时间必须带时区偏移")
-        return moment
+        return check_moment(moment, "device_time")
     return now
 
 
