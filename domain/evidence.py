@@ -1,6 +1,6 @@
 """Evidence files (照片、材料): stored content-addressed by SHA-256, so the same file uploaded
-twice is one piece of evidence. The type is read from the file's own first bytes, not from
-what the uploader claims."""
+twice is one piece of evidence (whoever uploaded it is among its uploaders). The type is read
+from the file's own first bytes, not from what the uploader claims."""
 
 from __future__ import annotations
 
@@ -54,3 +54,9 @@ class Evidence(Aggregate):
         self.filename = filename
         self.actor = actor
         self.recorded_at = recorded_at
+        self.uploaders = [actor]
+
+    @event("Received")
+    def received(self, actor: str, recorded_at: datetime) -> None:
+        """The same file uploaded again by someone else, who may then use it too."""
+        self.uploaders.append(actor)

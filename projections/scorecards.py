@@ -35,7 +35,7 @@ from domain.records import Record
 from domain.rulebook import RulebookLibrary
 from domain.scoring import Scorecard, number, rank_standings, score, score_halls
 from domain.subjects import Subject, since_of, subject_row
-from projections import accounts, chain
+from projections import accounts, attachments, chain
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
@@ -45,7 +45,7 @@ PAGE = 5000  # events read and decoded at a time, whatever the transaction's siz
 QUEUE_OPENED_BY = {Complaint.Filed: "complaint", Objection.Lodged: "objection", Dispute.Filed: "dispute"}
 QUEUE_SETTLED_BY = (Complaint.Judged, Objection.Ruled, Dispute.Ruled)
 # Read models of their own, kept in the same transaction: each module has SCHEMA and apply().
-SIDE_MODELS = (accounts,)
+SIDE_MODELS = (accounts, attachments)
 
 
 @contextmanager

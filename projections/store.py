@@ -65,7 +65,7 @@ SCHEMA = [
 
 
 READ_MODEL_TABLES = ("rm_tracking", "rm_subjects", "rm_cards", "rm_events", "rm_nominations", "rm_touches",
-                     "rm_audit", "rm_authored", "rm_queue", "rm_users", "rm_tokens")
+                     "rm_audit", "rm_authored", "rm_queue", "rm_users", "rm_tokens", "rm_attachments")
 
 
 class ReadStore:

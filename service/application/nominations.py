@@ -17,6 +17,7 @@ from domain.nominations import Nomination, check_nomination
 from domain.periods import SHANGHAI
 from domain.subjects import Subject
 from domain.text import loggable
+from service.application.evidence import EvidenceAccess
 from service.application.fields import UnitDetails, WorkerDetails
 from service.application.ledger import Idempotency, Ledger, Saved
 from service.application.principal import Principal
@@ -29,6 +30,7 @@ class Nominations:
     def __init__(self, ledger: Ledger, rounds: Rounds):
         self.ledger = ledger
         self.rounds = rounds
+        self.evidence = EvidenceAccess(ledger)
 
     def submit(self, who: Principal, subject_id: str, period_id: str, details: dict, self_scores: dict[str, Decimal],
                deeds: str, photos: list[str], contact: str | None, bonus_note: str | None,
@@ -48,6 +50,7 @@ class Nominations:
             checked = self._details(subject.kind, details)
             category = self.ledger.rulebook_for(period).category(subject.kind)
             check_nomination(category, self_scores, deeds, photos)
+            self.evidence.check_usable(who, photos, "photos")
             for photo in photos:
                 evidence = self.ledger.find(Evidence, _uuid(photo, "photos"))
                 if evidence is None or not is_image(evidence.content_type):
@@ -76,9 +79,16 @@ class Nominations:
             field = "details." + ".".join(str(p) for p in first["loc"])
             raise Invalid(field, "申报表信息不完整或格式不对:" + first["msg"]) from None
 
-    def evidence_file(self, evidence_id: str) -> tuple[Evidence, str, bytes]:
-        """An evidence file with its content type and bytes (the API's download, the pages' thumbnails)."""
+    def readable_evidence(self, who: Principal, evidence_id: str) -> Evidence:
+        """An evidence file's description, if the caller may see it (else as if it did not exist)."""
         evidence = self.ledger.get(Evidence, evidence_id, "evidence_id")
+        if not self.evidence.readable(who, evidence):
+            raise NotFound("evidence_id", f"证据 {evidence_id} 不存在,或它不属于您可以查看的记录和申报")
+        return evidence
+
+    def evidence_file(self, who: Principal, evidence_id: str) -> tuple[Evidence, str, bytes]:
+        """An evidence file with its content type and bytes (the API's download, the pages' thumbnails)."""
+        evidence = self.readable_evidence(who, evidence_id)
         found = self.ledger.evidence_files.get(evidence.sha256)
         if found is None:
             raise NotFound("evidence_id", "证据文件缺失")
@@ -97,6 +107,12 @@ class Nominations:
 
         existing = self.ledger.find(Evidence, Evidence.create_id(sha256=sha256))
         if existing is not None:
+            if actor not in existing.uploaders:  # they have the file: they may use it too
+                def received() -> tuple[str, list[Aggregate]]:
+                    existing.received(actor=actor, recorded_at=self.ledger.now())
+                    return str(existing.id), [existing]
+
+                return self.ledger.write("evidence", None, received)
             return Saved(str(existing.id), 0, replayed=True)
         try:
             return self.ledger.write("evidence", None, build)

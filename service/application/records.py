@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from domain.attendance import resolve_attendance
 from domain.errors import Conflict, Invalid
-from domain.evidence import Evidence
 from domain.periods import SHANGHAI, local_date, parse_period, period_of, start_of_local_day
 from domain.placement import check_rule, place
 from domain.records import Record
 from domain.subjects import Subject
 from domain.vocabulary import RECORDED_SOURCES, SUBJECT_KINDS
+from service.application.evidence import EvidenceAccess
 from service.application.ledger import Idempotency, Ledger, Saved
+from service.application.principal import Principal
 
 
 class Records:
@@ -24,10 +24,15 @@ class Records:
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
+        self.evidence = EvidenceAccess(ledger)
 
     def record(self, actor: str, subject_id: str, rule_id: str, occurred_at: datetime, source: str,
                note: str = "", quantity: int = 1, points: Decimal | None = None,
-               evidence: list[str] | None = None, idempotency: Idempotency | None = None) -> Saved:
+               evidence: list[str] | None = None, idempotency: Idempotency | None = None,
+               who: Principal | None = None) -> Saved:
+        """`who`: the caller, whose role decides which evidence files it may attach (without it,
+        only files the actor uploaded)."""
+
         def build() -> tuple[str, list[Aggregate]]:
             subject = self.ledger.get(Subject, subject_id, "subject_id")
             if source not in RECORDED_SOURCES:
@@ -35,7 +40,7 @@ class Records:
             self.ledger.check_not_future(occurred_at, "occurred_at")
             day = local_date(occurred_at)
             check_rule(self.ledger.rulebook_for(period_of("year", day)), subject.kind, rule_id, quantity, points)
-            self.check_evidence(evidence or [])
+            self.evidence.check_usable(who or Principal(actor, actor, "", None), evidence or [], "evidence")
             counts_in = place(self.ledger.rulebook_for, subject.kind, str(subject.id), rule_id, occurred_at,
                               subject.parent_at(occurred_at) if subject.kind == "worker" else None, self.ledger.is_open)
             record = Record(
@@ -90,13 +95,3 @@ class Records:
             return str(record.id), [record]
 
         return self.ledger.write("record", idempotency, build)
-
-
-    def check_evidence(self, evidence_ids: list[str]) -> None:
-        for evidence_id in evidence_ids:
-            try:
-                found = self.ledger.find(Evidence, UUID(evidence_id))
-            except ValueError:
-                found = None
-            if found is None:
-                raise Invalid("evidence", f"证据 {evidence_id} 不存在,请先通过 /api/evidence 上传")

@@ -74,8 +74,8 @@ def test_a_bad_nomination_is_refused_naming_the_field(api, change, field):
 
 def test_only_the_subjects_own_unit_or_the_office_may_nominate(api):
     hall, other = halls(api, 2)
-    photo = upload(api)["id"]
     mine = unit_admin(api, "单位0")
+    photo = upload(mine)["id"]  # a unit nominates with its own photos
     made = mine.post("/api/nominations", nomination(hall, "2022", "hall", [photo]))
     assert made["self_total"] == 90 and made["unit"] == "单位0"
     refused = mine.post("/api/nominations", nomination(other, "2022", "hall", [photo]), expect=403)

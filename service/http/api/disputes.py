@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from domain.disputes import Dispute
+from domain.subjects import Subject
 from service.http.deps import Key
 from service.http.schemas import DisputeCreate, RulingCreate
-from service.http.security import Ledgers, Principal, Reader, allowed
+from service.http.security import Ledgers, Principal, Reader, allowed, require_scope
 
 router = APIRouter(tags=["disputes"])
 
@@ -27,9 +28,11 @@ def file_dispute(body: DisputeCreate, c: Ledgers, who: Annotated[Principal, Depe
     return dispute_public(c.ledger.get(Dispute, saved.id, "id"))
 
 
-@router.get("/api/disputes/{dispute_id}", summary="One dispute")
-def get_dispute(dispute_id: str, c: Ledgers, _: Reader) -> dict:
-    return dispute_public(c.ledger.get(Dispute, dispute_id, "dispute_id"))
+@router.get("/api/disputes/{dispute_id}", summary="One dispute (a unit administrator: its own unit's)")
+def get_dispute(dispute_id: str, c: Ledgers, who: Reader) -> dict:
+    dispute = c.ledger.get(Dispute, dispute_id, "dispute_id")
+    require_scope(who, c.ledger.get(Subject, dispute.subject_id, "dispute_id").unit, "dispute_id")
+    return dispute_public(dispute)
 
 
 @router.post("/api/disputes/{dispute_id}/ruling", status_code=201,

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
 
-from domain.evidence import MAX_BYTES, Evidence
+from domain.evidence import MAX_BYTES, Evidence, is_image
 from service.http.security import Ledgers, Principal, Reader, allowed
 
 router = APIRouter(tags=["evidence"])
@@ -25,13 +25,22 @@ async def upload(file: Annotated[UploadFile, File()], c: Ledgers,
     return evidence_public(c.ledger.get(Evidence, saved.id, "id"))
 
 
-@router.get("/api/evidence/{evidence_id}", summary="An evidence file's description")
-def describe(evidence_id: str, c: Ledgers, _: Reader) -> dict:
-    return evidence_public(c.ledger.get(Evidence, evidence_id, "evidence_id"))
+@router.get("/api/evidence/{evidence_id}", summary="An evidence file's description (if the caller may see it)")
+def describe(evidence_id: str, c: Ledgers, who: Reader) -> dict:
+    return evidence_public(c.nominations.readable_evidence(who, evidence_id))
 
 
-@router.get("/api/evidence/{evidence_id}/file", summary="The evidence file itself")
-def download(evidence_id: str, c: Ledgers, _: Reader) -> Response:
-    evidence, content_type, data = c.nominations.evidence_file(evidence_id)
-    return Response(data, media_type=content_type, headers={"ETag": evidence.sha256,
-                                                             "X-Content-Type-Options": "nosniff"})
+@router.get("/api/evidence/{evidence_id}/file",
+            summary="The evidence file itself, for who may read what it is attached to (a PDF as a download)")
+def download(evidence_id: str, c: Ledgers, who: Reader) -> Response:
+    evidence, content_type, data = c.nominations.evidence_file(who, evidence_id)
+    return evidence_response(evidence, content_type, data)
+
+
+def evidence_response(evidence: Evidence, content_type: str, data: bytes) -> Response:
+    """Images are shown where they are; anything else (a PDF) is served as a download, never
+    opened inside the service's pages."""
+    disposition = "inline" if is_image(content_type) else "attachment"
+    return Response(data, media_type=content_type,
+                    headers={"ETag": evidence.sha256, "X-Content-Type-Options": "nosniff",
+                             "Content-Disposition": f'{disposition}; filename="evidence-{evidence.sha256[:16]}"'})

@@ -17,18 +17,21 @@ PERSONAL = ("birth_month", "phone")
 
 
 def masked(details: dict) -> dict:
-    """Birth month and phone hidden (masked elsewhere than the office and the own unit)."""
+    """Birth month and phone hidden (masked elsewhere than the office and the own unit), as the
+    nomination's contact is."""
     return {k: ("****" if k in PERSONAL and v else v) for k, v in details.items()}
 
 
 def nomination_public(nomination: Nomination, who: Principal) -> dict:
-    details = nomination.details if sees_personal_details(who, nomination.unit) else masked(nomination.details)
+    personal = sees_personal_details(who, nomination.unit)
+    details = nomination.details if personal else masked(nomination.details)
     return {
         "id": str(nomination.id), "subject_id": nomination.subject_id, "kind": nomination.kind,
         "period": nomination.period, "unit": nomination.unit, "details": details,
         "self_scores": {k: number(v) for k, v in nomination.self_scores.items()},
         "self_total": number(sum(nomination.self_scores.values())), "deeds": nomination.deeds,
-        "photos": nomination.photos, "contact": nomination.contact, "bonus_note": nomination.bonus_note,
+        "photos": nomination.photos, "contact": nomination.contact if personal or not nomination.contact else "****",
+        "bonus_note": nomination.bonus_note,
         "actor": nomination.actor, "recorded_at": nomination.recorded_at.isoformat(),
     }
 

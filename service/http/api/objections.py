@@ -14,7 +14,7 @@ from service.http.security import Ledgers, Principal, Reader, allowed
 router = APIRouter(tags=["objections"])
 
 
-def objection_public(objection: Objection, with_contact: bool = True) -> dict:
+def objection_public(objection: Objection, with_contact: bool) -> dict:
     ruling = objection.ruling
     return {"id": str(objection.id), "period": objection.period, "kind": objection.kind,
             "subject_id": objection.subject_id, "text": objection.text,
@@ -34,9 +34,9 @@ def lodge(body: ObjectionCreate, c: Ledgers, request: Request) -> dict:
     return objection_public(c.ledger.get(Objection, saved.id, "id"), with_contact=False)
 
 
-@router.get("/api/objections/{objection_id}", summary="One objection")
-def get_objection(objection_id: str, c: Ledgers, _: Reader) -> dict:
-    return objection_public(c.ledger.get(Objection, objection_id, "objection_id"))
+@router.get("/api/objections/{objection_id}", summary="One objection (the objector's contact: the office only)")
+def get_objection(objection_id: str, c: Ledgers, who: Reader) -> dict:
+    return objection_public(c.ledger.get(Objection, objection_id, "objection_id"), with_contact=who.role == "office_admin")
 
 
 @router.post("/api/objections/{objection_id}/ruling", status_code=201,
@@ -44,4 +44,4 @@ def get_objection(objection_id: str, c: Ledgers, _: Reader) -> dict:
 def rule(objection_id: str, body: RulingCreate, c: Ledgers,
          who: Annotated[Principal, Depends(allowed("rule_objection"))], key: Key) -> dict:
     saved = c.rounds.rule_objection(who.username, objection_id, body.upheld, body.note, idempotency=key)
-    return objection_public(c.ledger.get(Objection, saved.id, "id"))
+    return objection_public(c.ledger.get(Objection, saved.id, "id"), with_contact=True)  # the office

@@ -24,7 +24,7 @@ def _answer(c, record_id: str) -> dict:
 def create_record(body: RecordCreate, c: Ledgers, who: Annotated[Principal, Depends(allowed("record"))],
                   key: Key) -> dict:
     saved = c.records.record(who.username, body.subject_id, body.rule_id, body.occurred_at, body.source,
-                            body.note, body.quantity, body.points, body.evidence, idempotency=key)
+                            body.note, body.quantity, body.points, body.evidence, idempotency=key, who=who)
     return _answer(c, saved.id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -9,16 +10,29 @@ from fastapi import APIRouter, Depends, Query
 from service.application.rounds import round_public
 from service.http.deps import Key
 from service.http.schemas import TieDecisionCreate
-from service.http.security import Ledgers, Principal, Reader, allowed
+from service.http.security import Ledgers, Principal, Reader, allowed, in_scope
 
 router = APIRouter(tags=["rounds"])
 Kind = Annotated[Literal["worker", "window", "hall"], Query()]
 Office = Annotated[Principal, Depends(allowed("run_round"))]
 
 
-@router.get("/api/periods/{period}", summary="A period's round: status, dates, frozen position, lists")
-def get_period(period: str, kind: Kind, c: Ledgers, _: Reader) -> dict:
-    return round_public(c.rounds, kind, c.rounds.period(kind, period))
+def _scoped(c, who: Principal, kind: str) -> Callable[[str], bool]:
+    """Whether a subject of this kind is the caller's to see (a unit administrator: its own unit's)."""
+    if who.role != "unit_admin":
+        return lambda _: True
+    units = {s["subject_id"]: s["unit"] for s in c.ledger.projection.subjects_of_kind(kind)}
+    return lambda subject_id: in_scope(who, units.get(subject_id, ""))
+
+
+@router.get("/api/periods/{period}", summary="A period's round: status, dates, frozen position, lists "
+                                             "(a unit administrator sees revisions of its own unit's subjects)")
+def get_period(period: str, kind: Kind, c: Ledgers, who: Reader) -> dict:
+    body = round_public(c.rounds, kind, c.rounds.period(kind, period))
+    mine = _scoped(c, who, kind)
+    for revision in body.get("revisions", []):
+        revision["changes"] = [change for change in revision["changes"] if mine(change["subject_id"])]
+    return body
 
 
 @router.post("/api/periods/{period}/close", status_code=201,
@@ -29,11 +43,14 @@ def close(period: str, kind: Kind, c: Ledgers, who: Office, key: Key) -> dict:
     return round_public(c.rounds, kind, the_period)
 
 
-@router.get("/api/periods/{period}/proposal", summary="Nominated, non-vetoed subjects by total, up to the quota")
-def proposal(period: str, kind: Kind, c: Ledgers, _: Reader) -> dict:
+@router.get("/api/periods/{period}/proposal", summary="Nominated, non-vetoed subjects by total, up to the quota "
+                                                      "(a unit administrator sees its own unit's)")
+def proposal(period: str, kind: Kind, c: Ledgers, who: Reader) -> dict:
     p = c.rounds.proposal(kind, c.rounds.period(kind, period))
-    return {"period": period, "kind": kind, "quota": p.quota, "items": p.items, "tie_at_cutoff": p.tie_at_cutoff,
-            "tied": p.tied, "places_for_tied": p.places_for_tied, "tie_decided": p.decided}
+    mine = _scoped(c, who, kind)  # ranks stay those of the whole county, as in the standings
+    return {"period": period, "kind": kind, "quota": p.quota, "items": [i for i in p.items if mine(i["subject_id"])],
+            "tie_at_cutoff": p.tie_at_cutoff, "tied": [t for t in p.tied if mine(t)],
+            "places_for_tied": p.places_for_tied, "tie_decided": p.decided}
 
 
 @router.post("/api/periods/{period}/tie-decision", status_code=201,

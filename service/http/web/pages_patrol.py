@@ -15,6 +15,7 @@ from domain.evidence import MAX_BYTES
 from domain.periods import SHANGHAI
 from domain.records import Record
 from service.application.ledger import Idempotency
+from service.http.api.evidence import evidence_response
 from service.http.deps import Fresh
 from service.http.errors import status_of
 from service.http.security import container
@@ -79,7 +80,7 @@ def submit(
             evidence.append(saved.id)
         key = Idempotency(actor=who.username, key=idempotency_key, fingerprint=fingerprint(form, evidence))
         saved = c.records.record(who.username, finding.subject_id, finding.rule_id, finding.occurred_at, finding.source,
-                                finding.note, finding.quantity, finding.points, evidence, idempotency=key)
+                                finding.note, finding.quantity, finding.points, evidence, idempotency=key, who=who)
     except Refused as refused:
         status = status_of(refused)
         if answer_json:
@@ -109,6 +110,8 @@ def mine(request: Request, c: Fresh, who: Recorder, sent: str | None = None
 
 
 @router.get("/ui/evidence/{evidence_id}")
-def evidence_file(evidence_id: str, request: Request, _: Viewer) -> Response:
-    _, content_type, data = container(request).nominations.evidence_file(evidence_id)
-    return Response(data, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
+def evidence_file(evidence_id: str, request: Request, who: Viewer) -> Response:
+    evidence, content_type, data = container(request).nominations.evidence_file(who, evidence_id)
+    response = evidence_response(evidence, content_type, data)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
