@@ -6,6 +6,7 @@ where the bytes the service pulls can be counted."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import anyio
@@ -58,7 +59,8 @@ def send_chunked(app, path: str, headers: list[tuple[bytes, bytes]], total: int,
              "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
              "headers": [(b"host", b"ledger"), (b"transfer-encoding", b"chunked"), *headers],
              "client": ("10.0.0.9", 5000), "server": ("ledger", 80)}
-    anyio.run(app, scope, receive, send)
+    with ThreadPoolExecutor(1) as thread:  # an event loop of its own, whatever runs in this thread
+        thread.submit(anyio.run, app, scope, receive, send).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], json.loads(body), pulled
