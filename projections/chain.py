@@ -139,17 +139,22 @@ def extend(cur: Cursor, notifications: Iterable[Notification]) -> None:
 
 
 def prepare(store: ReadStore, recorder: ApplicationRecorder) -> None:
-    """At start-up: the chain's own tables, the append-only triggers, and a refusal to go on with
-    a key other than the one the chain was keyed with (links no one could verify)."""
+    """At start-up, by the tables' owner: the chain's own tables and the append-only triggers."""
     with store.transaction() as cur:
         for statement in SCHEMA:
             cur.execute(statement)
+    protect(store, recorder)
+
+
+def check_key(store: ReadStore) -> None:
+    """At start-up: a refusal to go on with a key other than the one the chain was keyed with
+    (it would append links no one could verify)."""
+    with store.transaction(commit=False) as cur:
         marker = _marker(cur)
     if marker is not None and (_key is None or marker["key_id"] != _key.key_id):
         raise ChainKeyMismatch(
             f"the hash chain is keyed from position {marker['since']} with key {marker['key_id']}, but this process has "
             f"{'no key' if _key is None else 'key ' + _key.key_id}: restore the key file or EVAL_CHAIN_KEY")
-    protect(store, recorder)
 
 
 def protect(store: ReadStore, recorder: ApplicationRecorder) -> None:

@@ -41,13 +41,16 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catc
     """`catch_up=False` leaves the read model as it is (evalctl rebuild drops it first)."""
     settings = settings or Settings()
     clock = clock or Clock(settings.now)
-    env = persistence_env(settings.database_url, settings.pool_size)
-    _ensure_schema(env)
+    env = persistence_env(settings.database_url, settings.pool_size, settings.create_tables)
+    if settings.create_tables:
+        _ensure_schema(env)
     chain.use_key(chain.ChainKey.load(settings.chain_key, settings.chain_key_file))
     ledger = Ledger(env=env, clock=clock, rulebooks=load_rulebooks(),
                     future_tolerance=timedelta(minutes=settings.future_tolerance_minutes))
-    ledger.projection.create_tables()
-    chain.prepare(ledger.projection.store, ledger.recorder)
+    if settings.create_tables:
+        ledger.projection.create_tables()
+        chain.prepare(ledger.projection.store, ledger.recorder)
+    chain.check_key(ledger.projection.store)
     if catch_up:
         ledger.projection.catch_up()
     rounds = Rounds(ledger)

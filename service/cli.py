@@ -290,6 +290,22 @@ def reset_password(username: Annotated[str, typer.Argument(help="the account's n
                       markup=False)
 
 
+@app.command("grant-service-role")
+def grant_service_role(role: Annotated[str, typer.Argument(help="the PostgreSQL role the service will run as")]) -> None:
+    """As the database's owner (EVAL_DATABASE_URL): create the tables and the triggers that keep the
+    log append-only, and grant ROLE what the service needs and no more. Run it again after an upgrade."""
+    from projections.grants import grant
+
+    with opened() as c:
+        try:
+            statements = grant(c.ledger.projection.store, c.ledger.recorder, role)
+        except ValueError as error:
+            fail(str(error))
+        for statement in statements:
+            console.print(statement, markup=False)
+        console.print(f"granted; run the service as {role} with EVAL_CREATE_TABLES=false", markup=False)
+
+
 @app.command("verify-chain")
 def verify_chain() -> None:
     """Walk the log and its hash chain; name the first position changed, removed or reordered."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 
-def persistence_env(database_url: str, pool_size: int = 4) -> dict[str, str]:
+def persistence_env(database_url: str, pool_size: int = 4, create_tables: bool = True) -> dict[str, str]:
     url = urlparse(database_url)
     if url.scheme == "sqlite":
         path = unquote(url.path[1:] if url.path.startswith("/") and not url.netloc else url.netloc + url.path)
@@ -34,6 +34,8 @@ def persistence_env(database_url: str, pool_size: int = 4) -> dict[str, str]:
             "POSTGRES_LOCK_TIMEOUT": "10",
             # Off: broken with two applications in one schema (design notes).
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            # Off when the service's role does not own the tables (the owner created them).
+            "CREATE_TABLE": "y" if create_tables else "n",
         }
     raise ValueError(f"EVAL_DATABASE_URL must start with sqlite:/// or postgresql://, not {database_url!r}")
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # The hash chain's key (at least 32 characters), kept outside the database; unset, it is
     # generated at the first start into chain_key_file. Checkpoints of the chain's head are kept
     # outside the store too, one file per store in chain_checkpoints.
+    # false when the service runs as a role that does not own the tables (README, Deployment):
+    # the owner creates them, with `evalctl grant-service-role`.
+    create_tables: bool = True
     chain_key: str | None = None
     chain_key_file: Path = Path("var/chain.key")
     chain_checkpoints: Path = Path("var/chain-checkpoints")

@@ -169,3 +169,43 @@ def test_the_key_is_made_at_the_first_start_earlier_links_stay_verifiable_and_an
         assert not wrong.ok and wrong.problem == "key"
     finally:
         again.close()
+
+
+def test_the_service_running_as_its_own_role_appends_but_cannot_rewrite_or_unprotect_the_log(stores, clock,
+                                                                                              monkeypatch):
+    import uuid
+
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from service.http.app import create_app
+    from tests.conftest import ADMIN
+
+    url = stores.url("postgresql")  # the owner's (the tests' superuser)
+    role = f"t_service_{uuid.uuid4().hex[:8]}"
+    base, schema = url.split("?")[0], url.split("schema=")[1]
+    with psycopg.connect(base, autocommit=True) as owner:
+        owner.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        monkeypatch.setenv("EVAL_DATABASE_URL", url)
+        granted = CliRunner().invoke(evalctl, ["grant-service-role", role])
+        assert granted.exit_code == 0, granted.output
+        as_service = url.replace("postgresql://postgres@", f"postgresql://{role}@")
+        settings = Settings(database_url=as_service, admin_token=ADMIN_TOKEN, scheduler=False, create_tables=False)
+        with TestClient(create_app(settings, clock)) as client:
+            made = client.post("/api/subjects", json={"kind": "hall", "name": "大厅", "unit": "县"}, headers=ADMIN)
+            assert made.status_code == 201, made.text
+            assert client.get(f"/api/subjects/{made.json()['id']}", headers=ADMIN).status_code == 200
+        with psycopg.connect(base.replace("postgresql://postgres@", f"postgresql://{role}@"), autocommit=True) as conn:
+            for statement, refusal in ((f'UPDATE "{schema}".ledger_events SET topic = \'x\'', "append-only"),
+                                       (f'DELETE FROM "{schema}".ledger_events', "permission denied"),
+                                       (f'DELETE FROM "{schema}".ledger_chain', "permission denied"),
+                                       (f'DROP TRIGGER ledger_append_only ON "{schema}".ledger_events', "owner"),
+                                       (f'ALTER TABLE "{schema}".ledger_events DISABLE TRIGGER ALL', "owner"),
+                                       ("SET session_replication_role = replica", "permission denied")):
+                with pytest.raises(psycopg.Error, match=refusal):
+                    conn.execute(statement)
+    finally:
+        with psycopg.connect(base, autocommit=True) as owner:
+            owner.execute(f'DROP OWNED BY "{role}"')
+            owner.execute(f'DROP ROLE "{role}"')
