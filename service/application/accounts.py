@@ -361,7 +361,8 @@ class Accounts:
         listed = []
         for row in accounts_model.tokens_of(self.store, who.user_id):
             issued = self.ledger.get(ApiToken, row["token_id"], "token_id")
-            listed.append({"id": row["token_id"], "label": issued.label, "issued_at": issued.issued_at.isoformat(),
+            listed.append({"id": row["token_id"], "name": issued.label, "label": issued.label,
+                           "issued_at": issued.issued_at.isoformat(),
                            "expires_at": issued.expires_at.isoformat(),
                            "revoked_at": issued.revoked_at.isoformat() if issued.revoked_at else None,
                            "active": issued.valid_for(user, now)})

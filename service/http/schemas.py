@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from domain.accounts import USERNAME_PATTERN
 from domain.vocabulary import RECORDED_SOURCES, ROLES
@@ -40,8 +40,21 @@ class PasswordChange(Body):
 
 
 class TokenCreate(Body):
-    label: Text
+    """The token's name (`name`, as the contract says; `label`, as earlier clients send it)."""
+
+    name: Text | None = None
+    label: Text | None = None
     days: Annotated[int, Field(ge=1, le=3650)] = 30
+
+    @model_validator(mode="after")
+    def named(self) -> TokenCreate:
+        if not (self.name or self.label):
+            raise ValueError("须填写令牌名称(name)")
+        return self
+
+    @property
+    def title(self) -> str:
+        return self.name or self.label or ""
 
 
 class SubjectCreate(Body):

@@ -109,11 +109,11 @@ def test_the_pentests_takeovers_are_refused_and_say_why(api):
 def test_a_password_change_or_reset_ends_the_users_sessions_and_tokens(client, clock, how):
     api = Api(client, clock)
     user = account(api, "inspector")
-    second = api.post("/api/tokens", {"label": "第二个脚本"}, Authorization=f"Bearer {user['session']}")
+    second = api.post("/api/tokens", {"name": "第二个脚本"}, Authorization=f"Bearer {user['session']}")
     other_session = client.post("/api/auth/login", json={"username": user["username"],
                                                          "password": user["password"]}).json()["token"]
     listed = client.get("/api/tokens", headers=bearer(user["session"])).json()["items"]
-    assert [(t["label"], t["active"]) for t in listed] == [("第二个脚本", True), ("测试脚本", True)]
+    assert [(t["name"], t["active"]) for t in listed] == [("第二个脚本", True), ("测试脚本", True)]
     clock.advance(minutes=1)
     if how == "change":
         assert client.post("/api/auth/password", json={"old": user["password"], "new": "Another-2023!"},

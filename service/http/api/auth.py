@@ -42,8 +42,8 @@ def logout(c: Ledgers, _: Me,
 
 @router.post("/api/tokens", status_code=201, summary="An API token for scripts: shown once, expires, revocable")
 def issue_token(body: TokenCreate, c: Ledgers, who: Me) -> dict:
-    token_id, token, expires_at = c.accounts.issue_token(who, body.label, body.days)
-    return {"id": token_id, "token": token, "label": body.label, "expires_at": expires_at.isoformat()}
+    token_id, token, expires_at = c.accounts.issue_token(who, body.title, body.days)
+    return {"id": token_id, "token": token, "name": body.title, "label": body.title, "expires_at": expires_at.isoformat()}
 
 
 @router.get("/api/tokens", summary="One's own API tokens, newest first, and whether each still works")
