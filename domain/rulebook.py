@@ -12,7 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-EFFECTS = ("deduct", "assess", "veto", "bonus", "bonus-discretionary", "rank", "count")
+# deduct: points each time (× quantity); deduct-once: points once per period however often it
+# counts (reading 14); assess: the record gives the points; veto: 一票否决; bonus, bonus-discretionary;
+# rank, count: computed from a hall's reported figures.
+EFFECTS = ("deduct", "deduct-once", "assess", "veto", "bonus", "bonus-discretionary", "rank", "count")
 KINDS = ("worker", "window", "hall")
 # Effects whose points a record states itself (the assessor's judgement).
 POINTS_GIVEN_BY_RECORD = ("assess", "bonus-discretionary")
@@ -45,7 +48,7 @@ class Rule:
 
     @property
     def is_deduction(self) -> bool:
-        return self.effect in ("deduct", "assess", "rank", "count")
+        return self.effect in ("deduct", "deduct-once", "assess", "rank", "count")
 
     @property
     def is_bonus(self) -> bool:

@@ -2,9 +2,9 @@
 
 Each link is SHA-256 over the previous link and the event's position, stream (originator id),
 version, topic and stored state, so changing, removing or reordering any stored event breaks
-every link from there on. Catch-up appends links in the same transaction as the read model,
-but the chain is not a read model: `rebuild` keeps it, so a rebuild never blesses a tampered
-log. Its head is published on each period's public notice and final list.
+every link from there on. The projection appends links in the same transaction as the events
+(projections/writer.py), but the chain is not a read model: `rebuild` keeps it, so a rebuild
+never blesses a tampered log. Its head is published on each period's public notice and final list.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def extend(cur: Cursor, notifications: Iterable[Notification]) -> None:
             continue
         previous = link(previous, n)
         rows.append((n.id, previous))
-    cur.executemany("INSERT INTO {p}ledger_chain (position, link) VALUES (?, ?)", rows)
+    # A rebuild and a command may both link a stretch that lagged: the links are the same.
+    cur.executemany("INSERT INTO {p}ledger_chain (position, link) VALUES (?, ?) ON CONFLICT (position) DO NOTHING",
+                    rows)
 
 
 @dataclass(frozen=True)

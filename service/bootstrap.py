@@ -37,14 +37,16 @@ def _ensure_schema(env: dict[str, str]) -> None:
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True) -> Container:
-    """`catch_up=False` leaves the read model as it is (evalctl rebuild drops it first)."""
+    """Opens the store: creates what a new one lacks, rebuilds a read model of an earlier
+    release, and (unless `catch_up=False`, for `evalctl rebuild`) applies anything appended
+    without being applied."""
     settings = settings or Settings()
     clock = clock or Clock(settings.now)
     env = persistence_env(settings.database_url, settings.pool_size)
     _ensure_schema(env)
     ledger = Ledger(env=env, clock=clock, rulebooks=load_rulebooks(),
                     future_tolerance=timedelta(minutes=settings.future_tolerance_minutes))
-    ledger.projection.create_tables()
+    ledger.projection.prepare()
     if catch_up:
         ledger.projection.catch_up()
     rounds = Rounds(ledger)

@@ -24,7 +24,7 @@ from domain.accounts import ApiToken, LoginAttempt, User, check_password, token_
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from domain.text import loggable
 from domain.vocabulary import ROLES
-from projections.scorecards import utc_text
+from projections.book import utc_text
 from service.application.ledger import Idempotency, Ledger, Saved
 from service.application.principal import Principal
 from service.application.ratelimit import RateLimit

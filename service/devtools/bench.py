@@ -29,7 +29,6 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from domain.periods import SHANGHAI
-from projections.replay import replay_indexed
 from service.application.services import Container
 from service.bootstrap import bootstrap
 from service.config.clock import SettableClock
@@ -180,7 +179,7 @@ def _reads(container: Container, quick: bool) -> list[Figure]:
                       " ORDER BY ABS(COUNT(*) - 500), subject_id LIMIT 1")
     subject, period, touches = row["subject_id"], row["period"], int(row["n"])
     position = projection.position()
-    as_of = [_ms(lambda: replay_indexed(projection, subject, period, position)) for _ in range(30)]
+    as_of = [_ms(lambda: projection.card_at(subject, period, position)) for _ in range(30)]
     live = [_ms(lambda: projection.card(projection.subject(subject), period)) for _ in range(30)]
     p50, live_p50 = statistics.median(as_of), statistics.median(live)
     return [

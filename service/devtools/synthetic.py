@@ -53,7 +53,7 @@ def generate(c: Container, clock: SettableClock, counties: int, seed: int, year:
     volumes = {name: max(1, round(value * scale)) for name, value in VOLUMES.items()}
     stats = Stats()
     clock.set(datetime.combine(date(year, 1, 1), time(8), tzinfo=SHANGHAI))
-    with c.ledger.batched(size=2000, catch_up=False):
+    with c.ledger.batched(size=2000):
         places = [_roster(c, rng, n, stats) for n in range(counties)]
         recent: list[str] = []
         complaints: list[tuple[date, str]] = []

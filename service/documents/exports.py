@@ -88,7 +88,6 @@ def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = N
     rounds, ledger = c.rounds, c.ledger
     period = rounds.period(kind, period_id)
     category = ledger.rulebook_for(period).category(kind)
-    ledger.projection.catch_up()
     position, items = ledger.projection.standings(kind, period.id)
     items = [i for i in items if unit is None or i["unit"] == unit]
     book = Workbook()

@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 
 from domain.accounts import Operation
 from domain.text import first_problem, loggable
+from service.application.oplog import PendingOperation, current_operation
+from service.application.principal import Principal
 from service.application.services import Container
 from service.http.breaker import StoreBreaker
 from service.http.errors import store_unavailable
@@ -60,14 +62,24 @@ def install_hardening(app: FastAPI, container: Container) -> None:
             response = store_unavailable()  # the store was just found down: answer at once
             request.state.store_failed = True
         else:
-            response = await call_next(request)
+            # A write's operation-log entry goes into the transaction of the first command it
+            # runs (service/application/oplog.py); what commits nothing is logged below.
+            operation = _pending_operation(request) if request.method in WRITES else None
+            token = current_operation.set(operation)
+            try:
+                response = await call_next(request)
+            finally:
+                current_operation.reset(token)
+            if operation is not None and operation.logged:
+                request.state.operation_logged = True
             if uses_store and getattr(request.state, "store_failed", False):
                 breaker.failed()
             elif uses_store:
                 breaker.succeeded()
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.method in WRITES and request.url.path not in LOGGED_ELSEWHERE:
+        if request.method in WRITES and request.url.path not in LOGGED_ELSEWHERE \
+                and not getattr(request.state, "operation_logged", False):
             if getattr(request.state, "store_failed", False):  # it cannot be written now
                 _log_unwritten(request, response.status_code)
             else:
@@ -91,6 +103,22 @@ def _unstorable_address(request: Request) -> Response | None:
         if problem is not None:
             return JSONResponse({"detail": [{"field": field, "message": problem}]}, status_code=422)
     return None
+
+
+def _pending_operation(request: Request) -> PendingOperation | None:
+    if request.url.path in LOGGED_ELSEWHERE:
+        return None
+    success = 303 if request.url.path.startswith("/ui/") else 201 if request.method == "POST" else 200
+    return PendingOperation(method=request.method, path=loggable(request.url.path), address=client_address(request),
+                            status=success)
+
+
+def identify(request: Request, who: Principal) -> None:
+    """Who makes the request: for its operation-log entry (and the pages' forms)."""
+    request.state.principal = who
+    operation = current_operation.get()
+    if operation is not None:
+        operation.actor, operation.role = who.username, who.role
 
 
 def _log_operation(container: Container, request: Request, status: int) -> None:

@@ -28,11 +28,11 @@ SPEC = {
     **{f"A2.6.{i}": ("veto", None) for i in range(1, 7)},
     "A2.7.1": ("bonus", 5), "A2.7.2": ("bonus-discretionary", None),
     "A3.1.1": ("deduct", 10), "A3.1.2": ("deduct", 5), "A3.1.3": ("deduct", 5),
-    "A3.2.1": ("deduct", 5), "A3.2.2": ("deduct", 5), "A3.2.3": ("deduct", 5), "A3.2.4": ("assess", None),
+    "A3.2.1": ("deduct-once", 5), "A3.2.2": ("deduct", 5), "A3.2.3": ("deduct-once", 5), "A3.2.4": ("assess", None),
     "A3.2.5": ("deduct", 5), "A3.2.6": ("rank", None), "A3.2.7": ("count", None),
     "A3.3.1": ("deduct", 5), "A3.3.2": ("deduct", 5), "A3.3.3": ("deduct", 5),
     "A3.4.1": ("count", None), "A3.4.2": ("deduct", 5), "A3.4.3": ("deduct", 5),
-    "A3.5.1": ("deduct", 5), "A3.5.2": ("deduct", 5), "A3.5.3": ("deduct", 10),
+    "A3.5.1": ("deduct", 5), "A3.5.2": ("deduct-once", 5), "A3.5.3": ("deduct", 10),
     "A3.6.1": ("veto", None), "A3.6.2": ("veto", None),
     "A3.7.1": ("bonus", 10), "A3.7.2": ("bonus-discretionary", None),
 }

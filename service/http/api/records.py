@@ -17,7 +17,8 @@ router = APIRouter(tags=["records"])
 
 def _answer(c, record_id: str) -> dict:
     record = c.ledger.get(Record, record_id, "record_id")
-    return record_public(record, c.ledger.projection.position_of(record_id))
+    projection = c.ledger.projection
+    return record_public(record, projection.position_of(record_id), projection.targets_of(record_id))
 
 
 @router.post("/api/records", status_code=201, summary="Record a finding, praise or assessment")
@@ -44,7 +45,6 @@ def _scoped(c, who: Principal, record_id: str) -> None:
 @router.get("/api/records/{record_id}", summary="One record")
 def get_record(record_id: str, c: Ledgers, who: Reader) -> dict:
     _scoped(c, who, record_id)
-    c.ledger.projection.catch_up()
     return _answer(c, record_id)
 
 
@@ -52,7 +52,6 @@ def get_record(record_id: str, c: Ledgers, who: Reader) -> dict:
             summary="Every event about a record: who, when received, occurrence time, evidence hashes")
 def history(record_id: str, c: Ledgers, who: Reader) -> dict:
     _scoped(c, who, record_id)
-    c.ledger.projection.catch_up()
     return record_history(c.ledger, record_id)
 
 
