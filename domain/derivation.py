@@ -89,7 +89,8 @@ def _place(subject_id: str, kind: str, own: Entry, counts_in: list[dict], histor
         if target["subject_id"] != subject_id:
             continue  # release 0.1 kept roll-ups here too; they are derived now
         period = target["period"]
-        entry = _under_rulebook(replace(own, rule_id=target["rule_id"]), history.rulebook_of(period))
+        entry = own if own.rule_id == target["rule_id"] else replace(own, rule_id=target["rule_id"])
+        entry = _under_rulebook(entry, history.rulebook_of(period))
         book.put(subject_id, period, entry)
         if kind == "worker":
             window = _roll_up_window(subject_id, period, entry, history)

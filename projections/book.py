@@ -39,6 +39,11 @@ def utc_text(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
+def micros(moment: datetime | None) -> int | None:
+    """A moment as microseconds since 1970 (UTC): what the read model sorts events by."""
+    return None if moment is None else round(moment.timestamp() * 1_000_000)
+
+
 def entry_of_row(r: Any) -> Entry:
     return Entry(record_id=r["record_id"], rule_id=r["rule_id"], occurred_at=datetime.fromisoformat(r["occurred_at"]),
                  recorded_at=datetime.fromisoformat(r["recorded_at"]), quantity=int(r["quantity"]),

@@ -21,7 +21,7 @@ from domain.rulebook import RulebookLibrary
 from domain.scoring import hall_places, number, rank_standings, score
 from domain.subjects import since_of
 from projections import chain, log
-from projections.book import entry_of_row, subject_of_row, utc_text
+from projections.book import entry_of_row, micros, subject_of_row, utc_text
 from projections.store import Cursor, ReadStore
 from projections.writer import NAME
 
@@ -193,7 +193,7 @@ class Reader:
         """The last log position received at or before `moment`."""
         with self.store.transaction(commit=False) as cur:
             row = cur.one("SELECT MAX(position) AS position FROM {p}rm_events WHERE recorded_at <= ?",
-                          [utc_text(moment)])
+                          [micros(moment)])
         return int(row["position"] or 0)
 
     def position_of(self, originator_id: str, version: int = 1) -> int | None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, retry
@@ -31,10 +32,26 @@ class InlineSQLiteRecorder(SQLiteApplicationRecorder):
     read_model: Hook | None = None
 
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
+        positions = self._insert_in_bulk(c, stored_events) if len(stored_events) > 1 else \
+            super()._insert_events(c, stored_events, **kwargs)
         if self.read_model is not None and positions:
             self.read_model(c, positions, stored_events, kwargs.get("applied"))
         return positions
+
+    def _insert_in_bulk(self, c: Any, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """The library inserts one event per statement to learn each position; in bulk (an
+        import) one statement inserts the rest: this transaction holds SQLite's only write lock,
+        so the positions follow the first one, and that is checked."""
+        rows = [(s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id, s.originator_version,
+                 s.topic, s.state) for s in stored_events]
+        c.execute(self.insert_events_statement, rows[0])
+        first = c.lastrowid
+        c.executemany(self.insert_events_statement, rows[1:])
+        c.execute(self.select_max_notification_id_statement)
+        last = c.fetchone()[0]
+        if last != first + len(rows) - 1:
+            raise ProgrammingError(f"positions {first}..{last} for {len(rows)} events")
+        return list(range(first, last + 1))
 
 
 class InlinePostgresRecorder(PostgresApplicationRecorder):

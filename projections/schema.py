@@ -17,7 +17,7 @@ import secrets
 
 from projections.store import Cursor
 
-VERSION = 2
+VERSION = 3
 ASIDE = "__next"
 
 # name → (columns, indexes). An index is (its name's tail, its columns).
@@ -50,8 +50,9 @@ DERIVED: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "rm_rounds": ("kind TEXT NOT NULL, period TEXT NOT NULL, closed_position BIGINT NOT NULL,"
                   " PRIMARY KEY (kind, period)", []),
     # One row per event: when it was received (for as-of questions) and what it was about.
+    # (recorded_at: microseconds since 1970, UTC; an integer sorts the same on every store.)
     "rm_events": ("position BIGINT PRIMARY KEY, originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL,"
-                  " topic TEXT NOT NULL, recorded_at TEXT",
+                  " topic TEXT NOT NULL, recorded_at BIGINT",
                   [("originator", "originator_id, originator_version"), ("recorded_at", "recorded_at")]),
     # Attendance exceptions by their identity, with what they said last (imports compare).
     "rm_attendance": ("record_id TEXT PRIMARY KEY, worker_id TEXT NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL,"

@@ -36,7 +36,7 @@ from domain.round import Round
 from domain.rulebook import RulebookLibrary
 from domain.subjects import Subject, subject_row
 from projections import chain, log, schema
-from projections.book import Book, utc_text
+from projections.book import Book, micros, utc_text
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
@@ -211,7 +211,8 @@ class Writer:
 
     def _apply_one(self, book: Book, rows: Rows, position: int, topic: str, event: Any) -> None:
         recorded_at = getattr(event, "recorded_at", None)
-        rows.events.append((position, str(event.originator_id), event.originator_version, topic, utc_text(recorded_at)))
+        originator = str(event.originator_id)
+        rows.events.append((position, originator, event.originator_version, topic, micros(recorded_at)))
         if isinstance(event, Subject.Created | Subject.Reassigned | Subject.Renamed):
             subject_id = str(event.originator_id)
             before = book.subject(subject_id) if event.originator_version > 1 else None
@@ -223,7 +224,7 @@ class Writer:
             if isinstance(event, Subject.Created) and event.kind == "hall":
                 book.new_hall()
         elif isinstance(event, Record.Created | Complaint.Filed):
-            book.is_new(str(event.originator_id))
+            book.is_new(originator)
         elif isinstance(event, HallFigures.Reported):
             book.report_figures(event.hall_id, str(event.year), dict(event.figures))
         elif isinstance(event, Round.Closed):
@@ -231,10 +232,10 @@ class Writer:
         derive(event, position, book, book)
         if isinstance(event, Record.Created | Record.Corrected) and event.attendance is not None:
             a = event.attendance
-            rows.attendance.append((str(event.originator_id), event.subject_id, a["date"], a["kind"], a["occurrence"],
+            rows.attendance.append((originator, event.subject_id, a["date"], a["kind"], a["occurrence"],
                                     a.get("minutes"), int(bool(a.get("excused"))), event.rule_id, position))
         if isinstance(event, Record.Created):
-            rows.authored.append((event.actor, position, str(event.originator_id)))
+            rows.authored.append((event.actor, position, originator))
         if isinstance(event, LoginAttempt.Attempted):
             rows.audit.append((position, utc_text(event.recorded_at), event.username, None, event.address, "login",
                                None, int(event.success), event.reason))

@@ -163,13 +163,22 @@ class Ledger(Application):
         finally:
             self._batches.reset(token)
 
+    def known_absent(self, aggregate_ids: list[UUID]) -> None:
+        """In bulk mode: aggregates the caller knows do not exist (an import that has read the
+        read model) are not looked up one by one."""
+        batch = self._batch
+        assert batch is not None
+        for aggregate_id in aggregate_ids:
+            batch.aggregates.setdefault(aggregate_id, None)
+
     def _flush(self) -> None:
         batch = self._batch
         assert batch is not None
         pending = [a for a in batch.aggregates.values() if a is not None and a.pending_events]
         if pending:
             self.save_all(pending)
-        batch.aggregates = {k: v for k, v in batch.aggregates.items() if v is not None and not isinstance(v, Record)}
+        # Records are many and saved now: they leave the cache (one is looked up again if need be).
+        batch.aggregates = {k: v for k, v in batch.aggregates.items() if not isinstance(v, Record)}
         batch.writes = 0
 
     def check_not_future(self, moment: datetime, field: str) -> None:
@@ -211,9 +220,11 @@ class Ledger(Application):
         logged = operation is not None and not operation.logged
         if logged:
             aggregates = [*aggregates, operation.event(self.now())]
-        applied = [e for a in aggregates for e in a.pending_events]
+        events = [e for a in aggregates for e in a.collect_events()]
         try:
-            recordings = self.save(*aggregates, applied=applied)
+            # The event store directly (Application.save would only add snapshots and
+            # notifications, which this application does not use).
+            recordings = self.events.put(events, applied=events)
         except ProjectionFailed as failed:
             raise NotApplied(f"读模型无法应用这次操作的事件,未保存任何数据:{failed}") from failed
         if logged:

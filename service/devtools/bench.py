@@ -37,7 +37,10 @@ from service.config.settings import Settings
 from service.devtools.synthetic import generate
 from service.documents.importers import import_attendance
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+# The import writes 2,000 rows per transaction; its baseline writes as many (release 0.1's
+# baseline wrote 100 per transaction, which flattered the ratio).
+RAW_ROWS_PER_TRANSACTION = 2000
 
 
 @dataclass
@@ -175,8 +178,8 @@ def _reads(container: Container, quick: bool) -> list[Figure]:
     with store.transaction(commit=False) as cur:
         # The goal names a subject with 500 records: the one nearest that, so that logs of
         # different lengths are compared on subjects alike (the busiest grows with the log).
-        row = cur.one("SELECT subject_id, period, COUNT(*) AS n FROM {p}rm_touches GROUP BY subject_id, period"
-                      " ORDER BY ABS(COUNT(*) - 500), subject_id LIMIT 1")
+        row = cur.one("SELECT subject_id, period, COUNT(*) AS n FROM {p}rm_entries WHERE version_to IS NULL"
+                      " GROUP BY subject_id, period ORDER BY ABS(COUNT(*) - 500), subject_id LIMIT 1")
     subject, period, touches = row["subject_id"], row["period"], int(row["n"])
     position = projection.position()
     as_of = [_ms(lambda: projection.card_at(subject, period, position)) for _ in range(30)]
@@ -184,9 +187,9 @@ def _reads(container: Container, quick: bool) -> list[Figure]:
     p50, live_p50 = statistics.median(as_of), statistics.median(live)
     return [
         figure(f"standings of {workers} workers, p99 under 16 readers", p99, "ms", "raw SELECT of the same rows",
-               base_p99, "≤ 3× and < 50 ms", False, 3.0, p99 < 50),
+               base_p99, "< 50 ms", False, float("inf"), p99 < 50),
         figure(f"as-of scorecard, subject with {touches} records, log of {position:,} events, p50", p50, "ms",
-               "the same subject's live scorecard", live_p50, "< 100 ms", False, float("inf"), p50 < 100),
+               "the same subject's live scorecard", live_p50, "< 10 ms", False, float("inf"), p50 < 10),
     ]
 
 
@@ -218,8 +221,8 @@ def _import(container: Container, url: str, clock: SettableClock, quick: bool) -
     import_attendance(container, data, "bench")
     rate = rows / (time.perf_counter() - started)
     return figure("attendance import", rate, "rows/s",
-                  "raw executemany into an events-shaped table, 100 rows per transaction", _raw_insert_rate(url, rows),
-                  "ratio ≥ 0.5", True, 0.5)
+                  f"raw executemany into an events-shaped table, {RAW_ROWS_PER_TRANSACTION} rows per transaction",
+                  _raw_insert_rate(url, rows), "ratio ≥ 0.5", True, 0.5)
 
 
 def _raw_insert_rate(url: str, rows: int) -> float:
@@ -231,9 +234,9 @@ def _raw_insert_rate(url: str, rows: int) -> float:
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
         conn.execute(create.replace("BYTEA", "BLOB"))
         started = time.perf_counter()
-        for i in range(0, rows, 100):
+        for i in range(0, rows, RAW_ROWS_PER_TRANSACTION):
             conn.execute("BEGIN")
-            conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", values[i:i + 100])
+            conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", values[i:i + RAW_ROWS_PER_TRANSACTION])
             conn.execute("COMMIT")
         rate = rows / (time.perf_counter() - started)
         conn.close()
@@ -244,9 +247,9 @@ def _raw_insert_rate(url: str, rows: int) -> float:
         conn.execute(create)
         conn.commit()
         started = time.perf_counter()
-        for i in range(0, rows, 100):
+        for i in range(0, rows, RAW_ROWS_PER_TRANSACTION):
             with conn.cursor() as cur:
-                cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s)", values[i:i + 100])
+                cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s)", values[i:i + RAW_ROWS_PER_TRANSACTION])
             conn.commit()
         return rows / (time.perf_counter() - started)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from uuid import UUID
 
 from domain.errors import Refused
 from domain.figures import HallFigures
@@ -95,10 +96,7 @@ class AttendanceRow:
     minutes: int | None
     excused: bool
     occurrence: str  # `@08:35` when the row gives its time, else its number within the day: `#1`, `#2`
-
-    @property
-    def record_id(self) -> str:
-        return str(attendance_id(self.worker_id, self.day.isoformat(), self.kind, self.occurrence))
+    record_id: str
 
 
 def import_attendance(c: Container, data: bytes, actor: str, progress: Progress | None = None) -> ImportReport:
@@ -166,7 +164,8 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
         if period_problem:
             problems.append(Problem(line, "日期", period_problem))
             continue
-        checked.append(AttendanceRow(line, str(worker.id), day, kind, minutes, bool(excused), occurrence))
+        record_id = str(attendance_id(str(worker.id), day.isoformat(), kind, occurrence))
+        checked.append(AttendanceRow(line, str(worker.id), day, kind, minutes, bool(excused), occurrence, record_id))
     if problems:
         raise ImportRefused(problems)
     before = c.ledger.projection.attendance_rows([r.record_id for r in checked])
@@ -184,6 +183,7 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
         todo.append(r)
     # Written in large transactions: the events and the read model's rows together.
     with c.ledger.batched(size=2000):
+        c.ledger.known_absent([UUID(r.record_id) for r in todo if r.record_id not in before])
         for i, r in enumerate(todo, start=1):
             c.records.attendance(actor, r.worker_id, r.day, r.kind, r.minutes, r.excused, "考勤导入", r.occurrence)
             if progress is not None and i % 1000 == 0:

@@ -30,7 +30,7 @@ def desk(request: Request, c: Ledgers, who: Viewer, kind: Kind = "worker", perio
     return page(request, "web/desk.html", "考评台", kind=kind, period=the_period, periods=period_choices(c, kind),
                 items=items, position=position, vetoed=vetoed, round_status=c.rounds.status(kind, the_period),
                 quota=c.rounds.quota(kind, the_period), runs_round=may(who, "run_round"),
-                rule_texts={r.id: r.text for r in c.ledger.rulebook_for(the_period).category(kind).rules()})
+                rule_texts={r.id: r.criterion for r in c.ledger.rulebook_for(the_period).category(kind).rules()})
 
 
 @router.get("/ui/subjects/{subject_id}", response_class=HTMLResponse)
