@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import psycopg
 
+from domain.rulebook import RulebookLibrary
 from service.application.accounts import Accounts
 from service.application.complaints import Complaints
 from service.application.disputes import Disputes
@@ -36,15 +37,16 @@ def _ensure_schema(env: dict[str, str]) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True) -> Container:
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True,
+              rulebooks: RulebookLibrary | None = None) -> Container:
     """Opens the store: creates what a new one lacks, rebuilds a read model of an earlier
     release, and (unless `catch_up=False`, for `evalctl rebuild`) applies anything appended
-    without being applied."""
+    without being applied. `rulebooks` replaces the shipped ones (tests)."""
     settings = settings or Settings()
     clock = clock or Clock(settings.now)
     env = persistence_env(settings.database_url, settings.pool_size)
     _ensure_schema(env)
-    ledger = Ledger(env=env, clock=clock, rulebooks=load_rulebooks(),
+    ledger = Ledger(env=env, clock=clock, rulebooks=rulebooks or load_rulebooks(),
                     future_tolerance=timedelta(minutes=settings.future_tolerance_minutes))
     ledger.projection.prepare()
     if catch_up:
