@@ -66,6 +66,7 @@ class Saved:
     id: str
     position: int
     replayed: bool = False
+    made: Aggregate | None = None  # the resource as saved (an answer needs not read it back)
 
 
 def check_events_storable(aggregates: list[Aggregate]) -> None:
@@ -211,7 +212,8 @@ class Ledger(Application):
                 if earlier is not None:
                     return earlier
             raise Conflict("request", "数据已被同时修改,请刷新后重试") from None
-        return Saved(resource_id, position)
+        made = next((a for a in aggregates if str(a.id) == resource_id), None)
+        return Saved(resource_id, position, made=made)
 
     def save_all(self, aggregates: list[Aggregate]) -> int:
         """Saves the aggregates' events in one transaction with the request's operation-log

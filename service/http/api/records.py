@@ -15,8 +15,8 @@ from service.http.views import record_public
 router = APIRouter(tags=["records"])
 
 
-def _answer(c, record_id: str) -> dict:
-    record = c.ledger.get(Record, record_id, "record_id")
+def _answer(c, record_id: str, made: Record | None = None) -> dict:
+    record = made if isinstance(made, Record) else c.ledger.get(Record, record_id, "record_id")
     projection = c.ledger.projection
     return record_public(record, projection.position_of(record_id), projection.targets_of(record_id))
 
@@ -26,7 +26,7 @@ def create_record(body: RecordCreate, c: Ledgers, who: Annotated[Principal, Depe
                   key: Key) -> dict:
     saved = c.records.record(who.username, body.subject_id, body.rule_id, body.occurred_at, body.source,
                             body.note, body.quantity, body.points, body.evidence, idempotency=key)
-    return _answer(c, saved.id)
+    return _answer(c, saved.id, saved.made)
 
 
 @router.post("/api/records/{record_id}/retraction", status_code=201,
