@@ -260,7 +260,7 @@ class Book:
         cur = self.cur
         cur.executemany("UPDATE {p}rm_entries SET version_to = ? WHERE subject_id = ? AND period = ? AND record_id = ?"
                         " AND version_from = ?", self.closings)
-        cur.executemany(f"INSERT INTO {{p}}rm_entries ({ENTRY_COLUMNS}) VALUES ({', '.join('?' * 19)})", self.rows)
+        cur.insert("{p}rm_entries", ENTRY_COLUMNS, self.rows)
         cur.executemany("UPDATE {p}rm_figures SET version_to = ? WHERE hall_id = ? AND period = ? AND version_from = ?",
                         self.figure_closings)
         cur.executemany("INSERT INTO {p}rm_figures (hall_id, period, version_from, version_to, figures)"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
+from projections import log
 from projections.store import Cursor, ReadStore
 
 GENESIS = "0" * 64
@@ -42,9 +43,18 @@ def extend(cur: Cursor, notifications: Iterable[Notification]) -> None:
             continue
         previous = link(previous, n)
         rows.append((n.id, previous))
-    # A rebuild and a command may both link a stretch that lagged: the links are the same.
-    cur.executemany("INSERT INTO {p}ledger_chain (position, link) VALUES (?, ?) ON CONFLICT (position) DO NOTHING",
-                    rows)
+    cur.insert("{p}ledger_chain", "position, link", rows)
+
+
+def link_rest(cur: Cursor, page: int = 5000) -> None:
+    """Links every event past the chain's head (a store whose chain lags behind its log)."""
+    position, _ = head(cur)
+    while True:
+        notifications = log.after(cur, position, log.end(cur), page)
+        if not notifications:
+            return
+        extend(cur, notifications)
+        position = notifications[-1].id
 
 
 @dataclass(frozen=True)

@@ -174,9 +174,10 @@ class Writer:
                     if last_stretch:
                         log.lock_for_writing(plain)
                     target = log.end(plain)
-                    self._apply_log(cur, book, done, target, on_page)
+                    self._apply_log(cur, book, done, target, on_page, link=False)
                     done = target
                 book.write_cards()
+            chain.link_rest(plain)  # the chain is kept, not rebuilt: only what it lacked, now that writers wait
             cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [done, NAME])
             schema.swap_in(plain, suffix)
         self._committed(done)
@@ -187,14 +188,15 @@ class Writer:
             listener(position)
 
     def _apply_log(self, cur: Cursor, book: Book, start: int, target: int,
-                   on_page: Callable[[int, int], None] | None = None) -> None:
+                   on_page: Callable[[int, int], None] | None = None, link: bool = True) -> None:
         position = start
         while position < target:
             notifications = log.after(cur, position, target, PAGE)
             if not notifications:
                 break
             self._apply_page(cur, book, [(n.id, n.topic, self.mapper.to_domain_event(n)) for n in notifications])
-            chain.extend(cur, notifications)
+            if link:
+                chain.extend(cur, notifications)
             position = notifications[-1].id
             if on_page is not None:
                 on_page(position, target)
@@ -252,11 +254,9 @@ class Writer:
                                      position))
 
     def _write(self, cur: Cursor, rows: Rows) -> None:
-        cur.executemany("INSERT INTO {p}rm_events (position, originator_id, originator_version, topic, recorded_at)"
-                        " VALUES (?, ?, ?, ?, ?)", rows.events)
-        cur.executemany("INSERT INTO {p}rm_audit (position, at, actor, role, address, action, status, success, detail)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.audit)
-        cur.executemany("INSERT INTO {p}rm_authored (actor, position, record_id) VALUES (?, ?, ?)", rows.authored)
+        cur.insert("{p}rm_events", "position, originator_id, originator_version, topic, recorded_at", rows.events)
+        cur.insert("{p}rm_audit", "position, at, actor, role, address, action, status, success, detail", rows.audit)
+        cur.insert("{p}rm_authored", "actor, position, record_id", rows.authored)
         cur.executemany("INSERT INTO {p}rm_queue (item_id, kind, subject_id, received_at, position, open)"
                         " VALUES (?, ?, ?, ?, ?, ?)", rows.queue_opened)
         cur.executemany("UPDATE {p}rm_queue SET open = 0 WHERE item_id = ?", rows.queue_settled)
