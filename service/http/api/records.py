@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from domain.errors import Invalid
 from domain.records import Record
 from domain.subjects import Subject
 from service.application.history import record_history
@@ -59,6 +60,9 @@ def history(record_id: str, c: Ledgers, who: Reader) -> dict:
              summary="An attendance exception, resolved to A1.1.1, A1.5.2 or nothing")
 def attendance(body: AttendanceCreate, c: Ledgers, who: Annotated[Principal, Depends(allowed("attendance"))],
                key: Key) -> dict:
+    if body.time is not None and body.occurrence is not None:
+        raise Invalid("occurrence", "time 和 occurrence 只能给一个")
+    occurrence = f"@{body.time}" if body.time else f"#{body.occurrence}" if body.occurrence else None
     saved = c.records.attendance(who.username, body.worker_id, body.date, body.kind, body.minutes, body.excused,
-                                body.note, idempotency=key)
+                                body.note, occurrence, idempotency=key)
     return _answer(c, saved.id)
