@@ -12,7 +12,13 @@ from domain.errors import Conflict
 from domain.topics import stable_topics
 
 
-@stable_topics("Complaint", "domain.complaints")
+def _filed_v1_to_v2(state: dict) -> None:
+    """v2: `counts_in` holds the complaint's own subject only; the roll-up of a worker's
+    complaint to its window is derived from the roster as known (reading 6)."""
+    state["counts_in"] = [t for t in state["counts_in"] if t["subject_id"] == state["subject_id"]]
+
+
+@stable_topics("Complaint", "domain.complaints", upcasters={"Filed": [_filed_v1_to_v2]})
 class Complaint(Aggregate):
     @event("Filed")
     def __init__(

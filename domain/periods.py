@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from domain.errors import Invalid
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+TIME_ZONE = "Asia/Shanghai"  # periods, deadlines and local dates (rulebook point 3)
+SHANGHAI = ZoneInfo(TIME_ZONE)
 _PERIOD_ID = re.compile(r"^([0-9]{4})(H[12])?$", re.ASCII)
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # periods the product can name; a year outside is a typo
 CADENCE_OF_KIND = {"worker": "half-year", "window": "half-year", "hall": "year"}

@@ -1,10 +1,11 @@
 """Checking a new record against the rulebook and placing it: which subjects and periods it
 counts in, under which rule.
 
-Placement applies three readings of the rulebook: the local date decides the period (point 3);
-look-back rules also count in the next year's periods (point 4); a worker's veto that the
-rulebook rolls up also counts on the window the worker served at then (point 6). Periods that
-are no longer open are left out; if nothing is left, the record is refused naming the period.
+Placement applies two readings of the rulebook: the local date decides the period (point 3);
+look-back rules also count in the next year's periods (point 4). Periods that are no longer
+open are left out; if nothing is left, the record is refused naming the period. Where a
+worker's veto rolls up (point 6) is not decided here but derived from the roster as it is
+known (domain/derivation.py), so a roster correction can move it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def check_rule(rulebook: Rulebook, kind: str, rule_id: str, quantity: int, point
         raise Invalid("rule_id", f"规则 {rule_id} 由大厅报送的数据自动计算,不能手工记录")
     if not 1 <= quantity <= MAX_QUANTITY:
         raise Invalid("quantity", f"次数必须是 1 到 {MAX_QUANTITY} 之间的整数")
+    if rule.effect == "deduct-once" and quantity != 1:
+        raise Invalid("quantity", f"规则 {rule_id} 每个考评期只扣一次,次数只能为 1")
     if rule.effect not in POINTS_GIVEN_BY_RECORD:
         if points is not None:
             raise Invalid("points", f"规则 {rule_id} 的分值由考评标准规定,不能另填分值")
@@ -61,22 +64,15 @@ def place(
     subject_id: str,
     rule_id: str,
     occurred_at: datetime,
-    parent_then: str | None,
     is_open: Callable[[Period, str], bool],
 ) -> list[dict]:
-    """`counts_in` for a record: [{"subject_id", "period", "rule_id"}, ...]. A roll-up onto a
-    window whose round the office has already closed by hand is left out: the window's frozen
-    standings are not reopened by a worker's later record."""
+    """`counts_in` for a record: [{"subject_id", "period", "rule_id"}, ...], the record's own
+    subject in every open period it counts in."""
     day = local_date(occurred_at)
     first = periods_counting(CADENCE_OF_KIND[kind], day, 1)[0]
     rule = rulebook_for(first).rule(rule_id)
-    targets = []
     periods = periods_counting(CADENCE_OF_KIND[kind], day, rule.lookback_years)
     open_periods = [p for p in periods if is_open(p, kind)]
     if not open_periods:
         raise Conflict("occurred_at", f"考评期 {first.id} 已结束或已关闭,不能再记录;更正请走申诉程序")
-    for period in open_periods:
-        targets.append({"subject_id": subject_id, "period": period.id, "rule_id": rule_id})
-        if rule.rolls_up_to and parent_then is not None and is_open(period, rulebook_for(period).kind_of_rule(rule.rolls_up_to)):
-            targets.append({"subject_id": parent_then, "period": period.id, "rule_id": rule.rolls_up_to})
-    return targets
+    return [{"subject_id": subject_id, "period": period.id, "rule_id": rule_id} for period in open_periods]

@@ -12,7 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-EFFECTS = ("deduct", "assess", "veto", "bonus", "bonus-discretionary", "rank", "count")
+from domain.periods import TIME_ZONE
+
+# deduct: points each time (× quantity); deduct-once: points once per period however often it
+# counts (reading 14); assess: the record gives the points; veto: 一票否决; bonus, bonus-discretionary;
+# rank, count: computed from a hall's reported figures.
+EFFECTS = ("deduct", "deduct-once", "assess", "veto", "bonus", "bonus-discretionary", "rank", "count")
 KINDS = ("worker", "window", "hall")
 # Effects whose points a record states itself (the assessor's judgement).
 POINTS_GIVEN_BY_RECORD = ("assess", "bonus-discretionary")
@@ -36,16 +41,23 @@ class FigureMeasure:
 class Rule:
     id: str
     section_id: str
-    text: str
+    text: str  # the annex item's criterion, verbatim (an item split into two rules: both have it)
     effect: str
     points: Decimal | None = None
     rolls_up_to: str | None = None
     lookback_years: int = 1
     figure: FigureMeasure | None = None
+    item: str = ""  # the annex's number of the item (A1.1.4a and A1.1.4b are both item 4)
+    clause: str | None = None  # for a split item: the part of the text this rule is
+
+    @property
+    def criterion(self) -> str:
+        """What this rule id stands for: its clause of a split item, else the item's text."""
+        return self.clause or self.text
 
     @property
     def is_deduction(self) -> bool:
-        return self.effect in ("deduct", "assess", "rank", "count")
+        return self.effect in ("deduct", "deduct-once", "assess", "rank", "count")
 
     @property
     def is_bonus(self) -> bool:
@@ -58,6 +70,15 @@ class Section:
     title: str
     max: Decimal | None
     rules: tuple[Rule, ...]
+    note: str = ""  # printed after the title (一票否决: 出现以下情形之一,取消本次评比资格)
+
+    def items(self) -> list[tuple[str, str, tuple[Rule, ...]]]:
+        """The section as the annex prints it: each item once, with its number and text, and the
+        rules that stand for it (two where one item carries two penalties)."""
+        grouped: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            grouped.setdefault(rule.item or rule.id, []).append(rule)
+        return [(item, rules[0].text, tuple(rules)) for item, rules in grouped.items()]
 
 
 @dataclass(frozen=True)
@@ -166,10 +187,12 @@ def parse_rulebook(data: dict[str, Any]) -> Rulebook:
                     rolls_up_to=r.get("rolls_up_to"),
                     lookback_years=int(r.get("lookback_years", 1)),
                     figure=_figure(r.get("figure")),
+                    item=str(r.get("item", "")),
+                    clause=r.get("clause"),
                 )
                 rules[rule.id] = rule
                 section_rules.append(rule)
-            sections.append(Section(s["id"], s["title"], _decimal(s["max"]), tuple(section_rules)))
+            sections.append(Section(s["id"], s["title"], _decimal(s["max"]), tuple(section_rules), s.get("note", "")))
         categories.append(
             Category(
                 kind=c["kind"],
@@ -185,6 +208,10 @@ def parse_rulebook(data: dict[str, Any]) -> Rulebook:
         if rule.rolls_up_to is not None and rule.rolls_up_to not in rules:
             raise ValueError(f"rule {rule.id} rolls up to unknown rule {rule.rolls_up_to}")
     s = data["settings"]
+    # The product reckons periods and deadlines in one zone (domain/periods.py); a rulebook
+    # states it, and one naming another zone is refused rather than silently ignored.
+    if s["timezone"] != TIME_ZONE:
+        raise ValueError(f"settings.timezone: periods are reckoned in {TIME_ZONE} (rulebook point 3), not {s['timezone']}")
     settings = Settings(
         timezone=s["timezone"],
         section_floor=bool(s["section_floor"]),

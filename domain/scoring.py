@@ -1,9 +1,15 @@
 """The one scoring function, shared by the live read model and the audit replay.
 
-`score` turns a subject's facts for a period into its scorecard: each section loses what its
-entries deduct, never more than its maximum when the rulebook's section floor is on (扣完为止);
-bonuses come on top; any effective veto (一票否决) disqualifies. Halls also lose points for their
-reported figures, the case-volume ranking among all halls being given as `hall_place`.
+A card is computed in two steps. `tally_of` sums what the effective entries do, rule by rule
+(how many, their deltas, the first of them): a summary whose size is bounded by the rulebook,
+not by the subject's history, so the live read model keeps it in a row and updates it by
+adding and removing one entry at a time (`RuleTally.plus` / `minus`). `summarize` turns a tally
+(and a hall's figure lines) into sections, bonus, vetoes and total: each section loses what
+its entries deduct, never more than its maximum when the rulebook's section floor is on
+(扣完为止); a deduct-once rule (A3.2.1, A3.2.3, A3.5.2) takes its points once however often it
+counts (reading 14); bonuses come on top; any effective veto (一票否决) disqualifies. `score`
+does both for the whole card with its lines: the replay calls it, and the live read model
+calls it on the rows it keeps, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ class Line:
     points: Decimal | None = None
     from_subject_id: str | None = None
     actor: str = ""
+    reason: str = ""
+    origin_position: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,89 @@ class SectionScore:
     max: Decimal
     deducted: Decimal
     score: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTally:
+    """The effective entries of one rule on one card: how many, their deltas summed, and the
+    log position of the first of them (veto reasons are listed in that order)."""
+
+    count: int
+    delta: Decimal
+    first: int
+
+    def plus(self, delta: Decimal, origin_position: int) -> RuleTally:
+        return RuleTally(self.count + 1, self.delta + delta, min(self.first, origin_position))
+
+    def as_json(self) -> list:
+        return [self.count, str(self.delta), self.first]
+
+    @staticmethod
+    def from_json(data: list) -> RuleTally:
+        return RuleTally(int(data[0]), Decimal(data[1]), int(data[2]))
+
+
+Tally = dict[str, RuleTally]
+
+
+def tally_of(lines: Iterable[Line]) -> Tally:
+    """The tally of a card's effective entry lines (figure lines are not tallied: they are
+    recomputed from the figures)."""
+    tally: Tally = {}
+    for ln in lines:
+        if ln.effective and ln.record_id is not None:
+            before = tally.get(ln.rule_id)
+            tally[ln.rule_id] = (RuleTally(1, ln.delta, ln.origin_position) if before is None
+                                 else before.plus(ln.delta, ln.origin_position))
+    return tally
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: Decimal
+    bonus: Decimal
+    veto_reasons: tuple[str, ...]
+    sections: tuple[SectionScore, ...]
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.veto_reasons)
+
+
+def summarize(rulebook: Rulebook, kind: str, tally: Mapping[str, RuleTally], figure_lines: Iterable[Line] = ()
+              ) -> Summary:
+    category = rulebook.category(kind)
+    lost: dict[str, Decimal] = {s.id: ZERO for s in category.scored_sections}
+    once: set[str] = set()  # deduct-once rules that count at least once
+    bonus = ZERO
+    vetoes: list[tuple[int, str]] = []
+    for rule_id, t in tally.items():
+        rule = rulebook.rule(rule_id)
+        if rule.effect == "deduct-once":
+            once.add(rule_id)
+        elif rule.is_deduction and rule.section_id in lost:
+            lost[rule.section_id] -= t.delta
+        elif rule.is_bonus:
+            bonus += t.delta
+        elif rule.effect == "veto":
+            vetoes.append((t.first, rule_id))
+    for ln in figure_lines:
+        rule = rulebook.rule(ln.rule_id)
+        if rule.effect == "deduct-once":
+            if ln.delta < 0:
+                once.add(rule.id)
+        else:
+            lost[rule.section_id] -= ln.delta
+    for rule_id in once:
+        rule = rulebook.rule(rule_id)
+        lost[rule.section_id] += rule.points or ZERO
+    sections = []
+    for section in category.scored_sections:
+        assert section.max is not None
+        deducted = min(lost[section.id], section.max) if rulebook.settings.section_floor else lost[section.id]
+        sections.append(SectionScore(section.id, section.title, section.max, deducted, section.max - deducted))
+    total = sum((s.score for s in sections), ZERO) + bonus
+    return Summary(total, bonus, tuple(rule_id for _, rule_id in sorted(vetoes)), tuple(sections))
 
 
 @dataclass(frozen=True)
@@ -90,6 +181,7 @@ class Scorecard:
                     "points": None if ln.points is None else number(ln.points),
                     "from_subject_id": ln.from_subject_id,
                     "actor": ln.actor,
+                    "reason": ln.reason,
                 }
                 for ln in self.lines
             ],
@@ -103,9 +195,12 @@ def number(value: Decimal | int) -> int | float:
 
 
 def entry_delta(rule: Rule, entry: Entry) -> Decimal:
-    """A record's own effect on the total, before any section floor."""
+    """A record's own effect on the total, before any section floor (a deduct-once rule shows
+    its points on every record; the section takes them once)."""
     if rule.effect == "deduct":
         return -(rule.points or ZERO) * entry.quantity
+    if rule.effect == "deduct-once":
+        return -(rule.points or ZERO)
     if rule.effect == "bonus":
         return (rule.points or ZERO) * entry.quantity
     if rule.effect == "assess":
@@ -113,6 +208,15 @@ def entry_delta(rule: Rule, entry: Entry) -> Decimal:
     if rule.effect == "bonus-discretionary":
         return entry.points or ZERO
     return ZERO  # veto: no points, it disqualifies
+
+
+def line_of(rulebook: Rulebook, e: Entry) -> Line:
+    return Line(
+        record_id=e.record_id, rule_id=e.rule_id, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
+        delta=entry_delta(rulebook.rule(e.rule_id), e) if rulebook.has_rule(e.rule_id) else ZERO,
+        effective=e.effective, note=e.note, origin=e.origin, quantity=e.quantity, points=e.points,
+        from_subject_id=e.from_subject_id, actor=e.actor, reason=e.reason, origin_position=e.origin_position,
+    )
 
 
 def figure_lines(category: Category, figures: Figures, hall_place: int | None) -> list[Line]:
@@ -160,48 +264,22 @@ def score(
     facts: Facts,
     hall_place: int | None = None,
 ) -> Scorecard:
-    category = rulebook.category(kind)
-    lines = [
-        Line(
-            record_id=e.record_id,
-            rule_id=e.rule_id,
-            occurred_at=e.occurred_at,
-            recorded_at=e.recorded_at,
-            delta=entry_delta(rulebook.rule(e.rule_id), e),
-            effective=e.effective,
-            note=e.note,
-            origin=e.origin,
-            quantity=e.quantity,
-            points=e.points,
-            from_subject_id=e.from_subject_id,
-            actor=e.actor,
-        )
-        for e in facts.entries
-    ]
-    if kind == "hall":
-        lines += figure_lines(category, facts.figures, hall_place)
-
-    counting = [ln for ln in lines if ln.effective]
-    sections = []
-    for section in category.scored_sections:
-        assert section.max is not None
-        lost = -sum((ln.delta for ln in counting if rulebook.rule(ln.rule_id).section_id == section.id), ZERO)
-        deducted = min(lost, section.max) if rulebook.settings.section_floor else lost
-        sections.append(SectionScore(section.id, section.title, section.max, deducted, section.max - deducted))
-    bonus = sum((ln.delta for ln in counting if rulebook.rule(ln.rule_id).is_bonus), ZERO)
-    veto_reasons = tuple(dict.fromkeys(ln.rule_id for ln in counting if rulebook.rule(ln.rule_id).effect == "veto"))
-    total = sum((s.score for s in sections), ZERO) + bonus
+    """The whole card: every entry's line in the order the records were made, the figure lines
+    of a hall, and the summary of the effective ones."""
+    lines = [line_of(rulebook, e) for e in sorted(facts.entries, key=lambda e: e.origin_position)]
+    figured = figure_lines(rulebook.category(kind), facts.figures, hall_place) if kind == "hall" else []
+    summary = summarize(rulebook, kind, tally_of(lines), figured)
     return Scorecard(
         subject_id=subject_id,
         kind=kind,
         period=period,
         rulebook=rulebook.version,
-        total=total,
-        bonus=bonus,
-        vetoed=bool(veto_reasons),
-        veto_reasons=veto_reasons,
-        sections=tuple(sections),
-        lines=tuple(lines),
+        total=summary.total,
+        bonus=summary.bonus,
+        vetoed=summary.vetoed,
+        veto_reasons=summary.veto_reasons,
+        sections=summary.sections,
+        lines=tuple(lines + figured),
     )
 
 

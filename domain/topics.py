@@ -7,11 +7,13 @@ unreadable. So every aggregate and event here carries an explicit topic that nam
 not the file: `ledger:Record` for the aggregate, `ledger:Record.Created.v1` for an event, the
 `vN` being the event's schema version (`class_version`).
 
-When an event's schema changes, bump its `class_version` and give the class a static
-`upcast_vN_vN+1(state)` that lifts an older stored state; the topic of the new version is
-written from then on, and every older name still resolves to the one current class (its
-upcasters do the rest). The names the first release stored (module paths) are registered as
-aliases here too, so no store ever written becomes unreadable.
+When an event's schema changes, add an upcaster for it to the aggregate's `stable_topics(…,
+upcasters={"Created": [v1_to_v2, …]})`: a function that lifts a stored state of the version
+before (a dict, changed in place). The event's `class_version` becomes the number of upcasters
+plus one, the library applies them in turn when it reads an older event, the topic of the new
+version is written from then on, and every older name still resolves to the one current class.
+The names the first release stored (module paths) are registered as aliases here too, so no
+store ever written becomes unreadable. `Record.Created` shows the pattern.
 """
 
 from __future__ import annotations
@@ -29,12 +31,22 @@ A = TypeVar("A", bound=type)
 _NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def stable_topics(name: str, first_release_module: str) -> Callable[[A], A]:
+Upcaster = Callable[[dict], None]
+
+
+def stable_topics(name: str, first_release_module: str,
+                  upcasters: dict[str, list[Upcaster]] | None = None) -> Callable[[A], A]:
     """Class decorator for an aggregate: gives it and each of its events an explicit topic,
-    and registers the names release 0.1 stored them under (`first_release_module:Class.Event`)."""
+    registers the names release 0.1 stored them under (`first_release_module:Class.Event`), and
+    installs each event's upcasters (its schema history)."""
 
     def name_them(cls: A) -> A:
         _name(cls, f"{NAMESPACE}:{name}", [f"{first_release_module}:{cls.__qualname__}"])
+        for event_name, steps in (upcasters or {}).items():
+            event_class = vars(cls)[event_name]
+            event_class.class_version = len(steps) + 1
+            for version, step in enumerate(steps, start=1):
+                setattr(event_class, f"upcast_v{version}_v{version + 1}", staticmethod(step))
         for attribute, value in vars(cls).items():
             if isinstance(value, type) and issubclass(value, CanMutateAggregate) and attribute[:1].isupper():
                 version = getattr(value, "class_version", 1)

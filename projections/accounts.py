@@ -3,33 +3,27 @@ tokens and telling usernames apart without regard to case), and what account eve
 the audit trail: who created which account with which role, reset a password, changed a role
 (with the new one), issued or revoked a token; and the counts of refused anonymous requests.
 
-Kept by the scorecard projection's catch-up (`apply`, in its transaction), rebuilt with it."""
+Derived tables (projections/schema.py), applied by the writer in the transaction that appends
+the events (`apply`), rebuilt with the rest."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from domain.accounts import ApiToken, RefusedRequests, User, username_key
+from projections.book import utc_text
 from projections.store import Cursor, ReadStore
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS {p}rm_users (user_id TEXT PRIMARY KEY, username TEXT NOT NULL,"
-    " username_key TEXT NOT NULL, role TEXT NOT NULL, unit TEXT, must_change INTEGER NOT NULL,"
-    " credentials_since TEXT, position BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS rm_users_key ON {p}rm_users (username_key)",
-    "CREATE TABLE IF NOT EXISTS {p}rm_tokens (token_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, label TEXT NOT NULL,"
-    " issued_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT, position BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS rm_tokens_user ON {p}rm_tokens (user_id, position)",
-]
-TABLES = ("rm_users", "rm_tokens")
+# name → (columns, indexes), as projections/schema.py's DERIVED.
+TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "rm_users": ("user_id TEXT PRIMARY KEY, username TEXT NOT NULL, username_key TEXT NOT NULL, role TEXT NOT NULL,"
+                 " unit TEXT, must_change INTEGER NOT NULL, credentials_since TEXT, position BIGINT NOT NULL",
+                 [("key", "username_key")]),
+    "rm_tokens": ("token_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, label TEXT NOT NULL, issued_at TEXT NOT NULL,"
+                  " expires_at TEXT NOT NULL, revoked_at TEXT, position BIGINT NOT NULL", [("user", "user_id, position")]),
+}
 ACCOUNT_EVENTS = (User.Created, User.PasswordChanged, User.RoleChanged, ApiToken.Issued, ApiToken.Revoked,
                   RefusedRequests.Counted)
-
-
-def _utc(moment: Any) -> str | None:
-    from projections.scorecards import utc_text  # one format for every time the read model keeps
-
-    return utc_text(moment)
 
 
 def _user(cur: Cursor, user_id: str) -> Any:
@@ -39,14 +33,14 @@ def _user(cur: Cursor, user_id: str) -> Any:
 def _audit(cur: Cursor, position: int, event: Any, action: str, detail: str) -> None:
     cur.execute("INSERT INTO {p}rm_audit (position, at, actor, role, address, action, status, success, detail)"
                 " VALUES (?, ?, ?, NULL, NULL, ?, NULL, 1, ?)",
-                [position, _utc(event.recorded_at), event.actor, action, detail])
+                [position, utc_text(event.recorded_at), event.actor, action, detail])
 
 
 def _refusals(cur: Cursor, position: int, event: Any) -> None:
     statuses = "、".join(f"{status} ×{n}" for status, n in sorted(event.statuses.items()))
     cur.execute("INSERT INTO {p}rm_audit (position, at, actor, role, address, action, status, success, detail)"
                 " VALUES (?, ?, 'anonymous', NULL, ?, 'refused', NULL, 0, ?)",
-                [position, _utc(event.minute), event.address,
+                [position, utc_text(event.minute), event.address,
                  f"{event.count} 次未登录请求被拒绝({statuses}),例如 {event.sample}"])
 
 
@@ -66,7 +60,7 @@ def apply(cur: Cursor, position: int, event: Any) -> None:
     elif isinstance(event, User.PasswordChanged):
         row = _user(cur, key)
         cur.execute("UPDATE {p}rm_users SET must_change = ?, credentials_since = ?, position = ? WHERE user_id = ?",
-                    [int(event.must_change), _utc(event.recorded_at), position, key])
+                    [int(event.must_change), utc_text(event.recorded_at), position, key])
         _audit(cur, position, event, "user.password_reset" if event.must_change else "user.password_changed",
                row["username"] if row else key)
     elif isinstance(event, User.RoleChanged):
@@ -79,15 +73,15 @@ def apply(cur: Cursor, position: int, event: Any) -> None:
     elif isinstance(event, ApiToken.Issued):
         cur.execute("INSERT INTO {p}rm_tokens (token_id, user_id, label, issued_at, expires_at, revoked_at, position)"
                     " VALUES (?, ?, ?, ?, ?, NULL, ?)",
-                    [key, event.user_id, event.label, _utc(event.recorded_at), _utc(event.expires_at), position])
+                    [key, event.user_id, event.label, utc_text(event.recorded_at), utc_text(event.expires_at), position])
         _audit(cur, position, event, "token.issued", f"{event.username}:{event.label}")
     elif isinstance(event, ApiToken.Revoked):
-        cur.execute("UPDATE {p}rm_tokens SET revoked_at = ? WHERE token_id = ?", [_utc(event.recorded_at), key])
+        cur.execute("UPDATE {p}rm_tokens SET revoked_at = ? WHERE token_id = ?", [utc_text(event.recorded_at), key])
         _audit(cur, position, event, "token.revoked", key)
 
 
 def user_ids_named(store: ReadStore, username: str) -> list[str]:
-    """Accounts whose name differs from this one only by case (read model: catch up first)."""
+    """Accounts whose name differs from this one only by case."""
     with store.transaction(commit=False) as cur:
         rows = cur.all("SELECT user_id FROM {p}rm_users WHERE username_key = ?", [username_key(username)])
     return [r["user_id"] for r in rows]

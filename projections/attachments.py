@@ -1,6 +1,7 @@
 """What each evidence file is attached to: the records and nominations that name it, with their
 subject, so that a file is shown only to who may read one of them (service/application/evidence.py).
-Kept by the scorecard projection's catch-up (`apply`, in its transaction), rebuilt with it."""
+A derived table (projections/schema.py), applied by the writer in the transaction that appends
+the events (`apply`), rebuilt with the rest."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from domain.nominations import Nomination
 from domain.records import Record
 from projections.store import Cursor, ReadStore
 
-SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS {p}rm_attachments (evidence_id TEXT NOT NULL, item_id TEXT NOT NULL,"
-    " subject_id TEXT NOT NULL, PRIMARY KEY (evidence_id, item_id))",
-]
-TABLES = ("rm_attachments",)
+# name → (columns, indexes), as projections/schema.py's DERIVED.
+TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "rm_attachments": ("evidence_id TEXT NOT NULL, item_id TEXT NOT NULL, subject_id TEXT NOT NULL,"
+                       " PRIMARY KEY (evidence_id, item_id)", [("item", "item_id")]),
+}
 INSERT = ("INSERT INTO {p}rm_attachments (evidence_id, item_id, subject_id) VALUES (?, ?, ?)"
           " ON CONFLICT (evidence_id, item_id) DO NOTHING")
 
@@ -34,7 +35,7 @@ def apply(cur: Cursor, position: int, event: Any) -> None:
 
 
 def units_using(store: ReadStore, evidence_id: str) -> set[str]:
-    """The units of the subjects whose records or nominations name this file (read model: catch up first)."""
+    """The units of the subjects whose records or nominations name this file."""
     with store.transaction(commit=False) as cur:
         rows = cur.all("SELECT DISTINCT s.unit FROM {p}rm_attachments a JOIN {p}rm_subjects s"
                        " ON s.subject_id = a.subject_id WHERE a.evidence_id = ?", [evidence_id])

@@ -14,9 +14,9 @@ an unkeyed stretch shows. On PostgreSQL and SQLite, triggers refuse UPDATE and D
 events table and the chain (`protect`); the database owner can still remove them, which is why
 the service should run as a role that is not the owner (README, Deployment).
 
-Catch-up appends links in the same transaction as the read model, but the chain is not a read
-model: `rebuild` keeps it, so a rebuild never blesses a tampered log. Its head is published on
-each period's public notice and final list.
+The projection appends links in the same transaction as the events (projections/writer.py),
+but the chain is not a read model: `rebuild` keeps it, so a rebuild never blesses a tampered
+log. Its head is published on each period's public notice and final list.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pathlib import Path
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
+from projections import log, schema
 from projections.store import Cursor, ReadStore
 
 GENESIS = "0" * 64
@@ -135,12 +136,25 @@ def extend(cur: Cursor, notifications: Iterable[Notification]) -> None:
             continue
         previous = link(previous, n, key if since is not None and n.id >= since else None)
         rows.append((n.id, previous))
-    cur.executemany("INSERT INTO {p}ledger_chain (position, link) VALUES (?, ?)", rows)
+    cur.insert("{p}ledger_chain", "position, link", rows)
+
+
+def link_rest(cur: Cursor, page: int = 5000) -> None:
+    """Links every event past the chain's head (a store whose chain lags behind its log)."""
+    position, _ = head(cur)
+    while True:
+        notifications = log.after(cur, position, log.end(cur), page)
+        if not notifications:
+            return
+        extend(cur, notifications)
+        position = notifications[-1].id
 
 
 def prepare(store: ReadStore, recorder: ApplicationRecorder) -> None:
-    """At start-up, by the tables' owner: the chain's own tables and the append-only triggers."""
+    """At start-up, by the tables' owner, before anything is linked: the tables kept beside the
+    read model (the chain among them) and the key marker, and the append-only triggers."""
     with store.transaction() as cur:
+        schema.create_kept(cur)
         for statement in SCHEMA:
             cur.execute(statement)
     protect(store, recorder)

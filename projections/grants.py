@@ -11,8 +11,8 @@ from __future__ import annotations
 from eventsourcing.persistence import ApplicationRecorder
 from psycopg import sql
 
-from projections import accounts, attachments, chain
-from projections.store import READ_MODEL_TABLES, ReadStore
+from projections import chain, schema
+from projections.store import ReadStore
 
 KEPT = ("evidence_files", "auth_sessions", "auth_lockouts")  # plain tables the service keeps
 
@@ -21,13 +21,13 @@ def service_role_grants(store: ReadStore, recorder: ApplicationRecorder, role: s
     if not store.is_postgres:
         raise ValueError("roles and grants are PostgreSQL's; a SQLite store is a file its owner runs")
     name = sql.Identifier(role).as_string(None)
-    schema = store.prefix.rstrip(".") or "public"
+    namespace = store.prefix.rstrip(".") or "public"
     events = f"{store.prefix}{recorder.events_table_name}"  # type: ignore[attr-defined]
-    read_models = sorted({*READ_MODEL_TABLES, *accounts.TABLES, *attachments.TABLES, *KEPT})
+    read_models = sorted({*schema.DERIVED, *KEPT})
     return [
-        f"GRANT USAGE ON SCHEMA {schema} TO {name}",
+        f"GRANT USAGE ON SCHEMA {namespace} TO {name}",
         f"GRANT SELECT, INSERT, UPDATE ON {events} TO {name}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {name}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {namespace} TO {name}",
         *(f"GRANT SELECT, INSERT ON {store.prefix}{table} TO {name}" for table in chain.APPEND_ONLY),
         *(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {store.prefix}{table} TO {name}" for table in read_models),
     ]

@@ -1,15 +1,16 @@
 """`evalctl verify`: replays the whole log and compares the result with the live read model,
-naming every difference (a read model edited by hand, a projection bug, a lost update)."""
+naming every difference (a read model edited by hand, a projection bug, a lost update): each
+card, the summary columns the standings read, and the roster."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
+from domain.scoring import tally_of
+from projections.read_model import ReadModel
+from projections.reader import cards_as_stored
 from projections.replay import replay_all
-from projections.scorecards import NAME, ScorecardProjection, _subject_from_row
 
 
 @dataclass(frozen=True)
@@ -36,27 +37,32 @@ def _describe(live: dict | None, replayed: dict | None) -> str:
     return "明细条目不一致"
 
 
-def verify(projection: ScorecardProjection, on_page: Callable[[int], None] | None = None) -> tuple[int, list[Difference]]:
-    projection.catch_up()
-    store = projection.store
-    with store.snapshot() as cur:
-        position = int(cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])["position"])
-        rows = cur.all("SELECT subject_id, period, card, total, vetoed FROM {p}rm_cards")
-        live_cards = {(r["subject_id"], r["period"]): json.loads(r["card"]) for r in rows}
-        # The standings read these columns, not the card: they must agree with it too.
-        columns = {(r["subject_id"], r["period"]): (Decimal(r["total"]), bool(r["vetoed"])) for r in rows}
-        live_subjects = {r["subject_id"]: _subject_from_row(r) for r in cur.all("SELECT * FROM {p}rm_subjects")}
-    folded, replayed = replay_all(projection.recorder, projection.mapper, projection.rulebooks, position, on_page)
+def verify(read_model: ReadModel, on_page: Callable[[int], None] | None = None) -> tuple[int, list[Difference]]:
+    read_model.catch_up()
+    with read_model.store.snapshot() as cur:
+        position = read_model.writer.position(cur)
+    live_cards = {(s, p): card for s, p, card in read_model.all_cards()}
+    stored = cards_as_stored(read_model.store)
+    live_subjects = {s["subject_id"]: s for kind in ("hall", "window", "worker")
+                     for s in read_model.subjects_of_kind(kind)}
+    book, replayed = replay_all(read_model.recorder, read_model.mapper, read_model.rulebooks, position, on_page)
     differences = []
-    for key in sorted(set(live_cards) | set(replayed)):
+    for key in sorted(set(live_cards) | set(replayed) | set(stored)):
         live = live_cards.get(key)
         again = replayed[key].as_dict() if key in replayed else None
         if live != again:
             differences.append(Difference(key[0], key[1], _describe(live, again)))
-        elif key in columns and again is not None and columns[key] != (Decimal(str(again["total"])), again["vetoed"]):
-            differences.append(Difference(key[0], key[1], f"排名用的总分列 {columns[key]} 与考评表不一致"))
-    for subject_id in sorted(set(live_subjects) | set(folded.subjects)):
-        live, again = live_subjects.get(subject_id), folded.subjects.get(subject_id)
+        elif key in stored and again is not None:
+            summary = stored[key]
+            tally = {k: v.as_json() for k, v in tally_of(replayed[key].lines).items()}
+            if (summary["total"], summary["vetoed"], summary["tally"]) != (replayed[key].total, again["vetoed"], tally):
+                differences.append(Difference(key[0], key[1], f"排名用的汇总列 {summary} 与考评表不一致"))
+    for subject_id in sorted(set(live_subjects) | set(book.subjects)):
+        live, again = live_subjects.get(subject_id), book.subjects.get(subject_id)
+        if live is not None:
+            live = {k: v for k, v in live.items() if k != "created_position"}
+        if again is not None:
+            again = {k: v for k, v in again.items() if k != "position"}
         if live != again:
             differences.append(Difference(subject_id, None, f"对象信息不一致:读模型 {live},重放 {again}"))
     return position, differences

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import psycopg
 
-from projections import chain
+from domain.rulebook import RulebookLibrary
+from projections import chain, schema
 from service.application.accounts import Accounts
 from service.application.complaints import Complaints
 from service.application.disputes import Disputes
@@ -37,20 +38,36 @@ def _ensure_schema(env: dict[str, str]) -> None:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True) -> Container:
-    """`catch_up=False` leaves the read model as it is (evalctl rebuild drops it first)."""
+def _check_read_model_version(store) -> None:
+    """A service that may not create tables cannot rebuild a read model of another version either."""
+    with store.transaction(commit=False) as cur:
+        version = schema.stored_version(cur)
+    if version != schema.VERSION:
+        raise RuntimeError(f"the read model is of version {version}, this release's is {schema.VERSION}: run "
+                           "`evalctl grant-service-role` as the tables' owner first")
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True,
+              rulebooks: RulebookLibrary | None = None) -> Container:
+    """Opens the store: creates what a new one lacks, rebuilds a read model of an earlier
+    release, and (unless `catch_up=False`, for `evalctl rebuild`) applies anything appended
+    without being applied. `rulebooks` replaces the shipped ones (tests)."""
     settings = settings or Settings()
     clock = clock or Clock(settings.now)
     env = persistence_env(settings.database_url, settings.pool_size, settings.create_tables)
     if settings.create_tables:
         _ensure_schema(env)
     chain.use_key(chain.ChainKey.load(settings.chain_key, settings.chain_key_file))
-    ledger = Ledger(env=env, clock=clock, rulebooks=load_rulebooks(),
+    ledger = Ledger(env=env, clock=clock, rulebooks=rulebooks or load_rulebooks(),
                     future_tolerance=timedelta(minutes=settings.future_tolerance_minutes))
+    store = ledger.projection.store
     if settings.create_tables:
-        ledger.projection.create_tables()
-        chain.prepare(ledger.projection.store, ledger.recorder)
-    chain.check_key(ledger.projection.store)
+        chain.prepare(store, ledger.recorder)  # before anything is linked: the key is checked first
+        chain.check_key(store)
+        ledger.projection.prepare()
+    else:
+        chain.check_key(store)
+        _check_read_model_version(store)
     if catch_up:
         ledger.projection.catch_up()
     rounds = Rounds(ledger)

@@ -19,7 +19,7 @@ from rich.table import Table
 from domain.errors import Refused
 from domain.periods import SHANGHAI, check_moment, check_period_kind, parse_period
 from domain.subjects import Subject
-from projections.replay import replay_indexed
+from projections.replay import replay_scorecard
 from projections.verify import verify as verify_read_model
 from service.application.principal import OPERATOR
 from service.application.services import Container
@@ -92,9 +92,8 @@ def demo(counties: Annotated[int, typer.Option(help="synthetic counties of a yea
         container.close()
 
 
-def _catch_up_with_progress(container: Container, label: str, rebuild: bool = False, batch: int = 0) -> None:
-    """Catches up (or rebuilds: from position 0) with a progress bar; `batch` events per
-    transaction, 0 for all in one."""
+def _catch_up_with_progress(container: Container, label: str, rebuild: bool = False) -> None:
+    """Catches up (or rebuilds: from position 0) with a progress bar, in one transaction."""
     projection = container.ledger.projection
     end = projection.log_end()
     first = 0 if rebuild else projection.position()
@@ -108,9 +107,9 @@ def _catch_up_with_progress(container: Container, label: str, rebuild: bool = Fa
             bar.update(task, completed=position, rate=f"{done / elapsed:,.0f} events/s" if elapsed else "")
 
         if rebuild:
-            projection.rebuild(on_batch=show, batch_size=batch)
+            projection.rebuild(on_batch=show)
         else:
-            projection.catch_up(until=end, on_batch=show, batch_size=batch)
+            projection.catch_up(until=end, on_batch=show)
     elapsed = time.perf_counter() - started
     rate = (end - first) / elapsed if elapsed else 0
     console.print(f"{label}: {end - first:,} events in {elapsed:.1f} s ({rate:,.0f} events/s)")
@@ -212,7 +211,8 @@ def replay(subject: Annotated[str, typer.Option(help="subject id")],
             position = c.ledger.projection.position_at(as_of)
         if position is None:
             position = c.ledger.projection.position()
-        card = replay_indexed(c.ledger.projection, str(found.id), period, position)
+        ledger = c.ledger  # a true replay: read from the log itself, not from any read-model table
+        card = replay_scorecard(ledger.recorder, ledger.mapper, ledger.rulebooks, str(found.id), period, position)
         if card is None:
             fail(f"subject {subject} did not exist at position {position}")
         data = card.as_dict()
@@ -230,11 +230,11 @@ def replay(subject: Annotated[str, typer.Option(help="subject id")],
 
 
 @app.command()
-def rebuild(batch: Annotated[int, typer.Option(
-        help="events per transaction; 0: the whole log in one (fastest, memory grows with the log)")] = 0) -> None:
-    """Recreate the read models from the log (the hash chain is kept). Writes wait meanwhile."""
+def rebuild() -> None:
+    """Rebuild the read models from the log aside and swap them in (the hash chain is kept).
+    The live ones answer meanwhile; writes wait for the last stretch."""
     with opened(catch_up=False) as c:
-        _catch_up_with_progress(c, "rebuilt", rebuild=True, batch=batch)
+        _catch_up_with_progress(c, "rebuilt", rebuild=True)
 
 
 @app.command()

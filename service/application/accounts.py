@@ -45,7 +45,7 @@ from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from domain.text import loggable
 from domain.vocabulary import ROLES
 from projections import accounts as accounts_model
-from projections.scorecards import utc_text
+from projections.book import utc_text
 from service.application.ledger import Idempotency, Ledger, Saved
 from service.application.principal import Principal
 from service.application.ratelimit import RateLimit
@@ -132,10 +132,10 @@ class Accounts:
 
     def _check_name_free(self, username: str) -> None:
         """The store itself refuses a second account of the same case-folded name (its id);
-        accounts made before names were case-folded are found through the read model."""
+        accounts made before names were case-folded are found through the read model (which
+        every command keeps in its own transaction)."""
         taken = any(self.ledger.find(User, i) is not None for i in User.ids_for(username))
         if not taken:
-            self.ledger.projection.catch_up()
             taken = bool(accounts_model.user_ids_named(self.store, username))
         if taken:
             raise Conflict("username", f"用户名 {username} 已存在(用户名不区分大小写)")
@@ -355,7 +355,6 @@ class Accounts:
         """The caller's own API tokens, newest first, each with whether it still works."""
         if who.user_id == "bootstrap-admin":
             return []
-        self.ledger.projection.catch_up()
         now = self.now()
         user = self.user(who.user_id)
         listed = []

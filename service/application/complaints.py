@@ -37,9 +37,8 @@ class Complaints:
                     raise Conflict("received_at", f"考评期 {period.id} 已结束或已关闭,不能再记录")
                 counts_in: list[dict] = []
             else:
-                parent = subject.parent_at(received_at) if subject.kind == "worker" else None
                 counts_in = place(self.ledger.rulebook_for, subject.kind, str(subject.id), rule_id, received_at,
-                                  parent, self.ledger.is_open)
+                                  self.ledger.is_open)
             complaint = Complaint(subject_id=str(subject.id), subject_kind=subject.kind, received_at=received_at,
                                   channel=channel, summary=summary, actor=actor, recorded_at=self.ledger.now(),
                                   counts_in=counts_in)
@@ -56,6 +55,5 @@ class Complaints:
 
         saved = self.ledger.write("complaint", idempotency, build)
         if substantiated and not saved.replayed:
-            complaint = self.ledger.get(Complaint, saved.id, "complaint_id")
-            self.rounds.revise_where(actor, complaint.counts_in, {"complaint_id": saved.id})
+            self.rounds.revise_where(actor, saved.id, {"complaint_id": saved.id})
         return saved

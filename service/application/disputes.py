@@ -54,6 +54,6 @@ class Disputes:
 
         saved = self.ledger.write("dispute", idempotency, build)
         if upheld and not saved.replayed:
-            self.rounds.revise_where(actor, record_holder[0].counts_in, {"dispute_id": saved.id,
+            self.rounds.revise_where(actor, str(record_holder[0].id), {"dispute_id": saved.id,
                                                                     "record_id": str(record_holder[0].id)})
         return saved

@@ -23,7 +23,6 @@ class EvidenceAccess:
         self.ledger = ledger
 
     def _units(self, evidence: Evidence) -> set[str]:
-        self.ledger.projection.catch_up()
         return units_using(self.ledger.projection.store, str(evidence.id))
 
     def readable(self, who: Principal, evidence: Evidence) -> bool:

@@ -10,7 +10,8 @@ from domain.evidence import Evidence
 from domain.records import Record
 from service.application.ledger import Ledger
 
-WHAT = {"Created": "recorded", "Retracted": "retracted", "Disputed": "disputed", "DisputeRuled": "ruled"}
+WHAT = {"Created": "recorded", "Corrected": "corrected", "Retracted": "retracted", "Disputed": "disputed",
+        "DisputeRuled": "ruled"}
 
 
 def evidence_hashes(ledger: Ledger, evidence_ids: list[str]) -> list[dict]:
@@ -38,6 +39,8 @@ def record_history(ledger: Ledger, record_id: str) -> dict:
         if kind == "Created":
             entry.update({"rule_id": event.rule_id, "quantity": event.quantity, "note": event.note,
                           "source": event.source, "evidence": evidence, "counts_in": event.counts_in})
+        elif kind == "Corrected":
+            entry.update({"rule_id": event.rule_id, "attendance": event.attendance, "note": event.note})
         elif kind == "Retracted":
             entry["reason"] = event.reason
         elif kind == "Disputed":

@@ -1,9 +1,13 @@
 """The ledger: the write side's unit of work and repository, an eventsourcing Application.
+
 The command families (roster.py, records.py, complaints.py, figures.py, rounds.py, …) check a
-request against the domain and hand `write` the aggregates to save; it saves their events
-atomically (with the idempotency key that guards it, if any) and brings the read model up to
-the new position before answering (read-your-writes). It also answers what every command
-asks: the clock, the rulebook of a period, whether a period still takes writes."""
+request against the domain and hand `write` the aggregates to save. One transaction then holds
+the command: its events, the idempotency key that guards it (if any), the operation-log entry
+of the request (oplog.py), the read-model rows those events change and the hash chain's links
+(the recorder applies them: projections/recorders.py). If the read model cannot apply an
+event, nothing is stored and the command fails with a clear error; once `write` returns, every
+read sees the command (read-your-writes, on any process). The ledger also answers what every
+command asks: the clock, the rulebook of a period, whether a period still takes writes."""
 
 from __future__ import annotations
 
@@ -29,7 +33,9 @@ from domain.rulebook import Rulebook, RulebookLibrary
 from domain.subjects import Subject
 from domain.text import check_storable
 from projections.evidence import EvidenceFiles
-from projections.scorecards import ScorecardProjection
+from projections.read_model import ReadModel
+from projections.writer import ProjectionFailed
+from service.application.oplog import current_operation
 from service.config.clock import Clock
 
 A = TypeVar("A", bound=Aggregate)
@@ -42,10 +48,14 @@ class Idempotency:
     fingerprint: str
 
 
+class NotApplied(Exception):
+    """The read model could not apply a command's events: nothing was stored (HTTP 500 with
+    a clear message; it means a defect, not bad input)."""
+
+
 @dataclass
 class Batch:
     size: int
-    catch_up: bool
     writes: int = 0
     aggregates: dict[UUID, Aggregate | None] = field(default_factory=dict)
     open: dict[tuple[str, str], bool] = field(default_factory=dict)
@@ -56,6 +66,7 @@ class Saved:
     id: str
     position: int
     replayed: bool = False
+    made: Aggregate | None = None  # the resource as saved (an answer needs not read it back)
 
 
 def check_events_storable(aggregates: list[Aggregate]) -> None:
@@ -76,7 +87,7 @@ class Ledger(Application):
         self.clock = clock
         self.rulebooks = rulebooks
         self.future_tolerance = future_tolerance
-        self.projection = ScorecardProjection(self.recorder, self.mapper, rulebooks)
+        self.projection = ReadModel(self.recorder, self.mapper, rulebooks)
         self.evidence_files = EvidenceFiles(self.projection.store)
         self._closed: set[tuple[str, str]] = set()
         # Bulk mode belongs to the request or command that started it, not to the process.
@@ -140,12 +151,12 @@ class Ledger(Application):
         return aggregate if isinstance(aggregate, cls) else None
 
     @contextmanager
-    def batched(self, size: int = 1000, catch_up: bool = True) -> Iterator[Batch]:
+    def batched(self, size: int = 1000) -> Iterator[Batch]:
         """Bulk mode for imports and generated histories: each write runs the same checks, its
-        aggregates are kept, and every `size` writes they are saved in one transaction.
-        Aggregates read meanwhile are cached, so use it for writes that create records (an
-        import) or in a process that has the store to itself (a generated history)."""
-        batch = Batch(size=size, catch_up=catch_up)
+        aggregates are kept, and every `size` writes they are saved (and applied) in one
+        transaction. Aggregates read meanwhile are cached, so use it for writes that create
+        records (an import) or in a process that has the store to itself (a generated history)."""
+        batch = Batch(size=size)
         token = self._batches.set(batch)
         try:
             yield batch
@@ -153,16 +164,23 @@ class Ledger(Application):
         finally:
             self._batches.reset(token)
 
+    def known_absent(self, aggregate_ids: list[UUID]) -> None:
+        """In bulk mode: aggregates the caller knows do not exist (an import that has read the
+        read model) are not looked up one by one."""
+        batch = self._batch
+        assert batch is not None
+        for aggregate_id in aggregate_ids:
+            batch.aggregates.setdefault(aggregate_id, None)
+
     def _flush(self) -> None:
         batch = self._batch
         assert batch is not None
         pending = [a for a in batch.aggregates.values() if a is not None and a.pending_events]
         if pending:
-            self.save(*pending)
-        batch.aggregates = {k: v for k, v in batch.aggregates.items() if v is not None and not isinstance(v, Record)}
+            self.save_all(pending)
+        # Records are many and saved now: they leave the cache (one is looked up again if need be).
+        batch.aggregates = {k: v for k, v in batch.aggregates.items() if not isinstance(v, Record)}
         batch.writes = 0
-        if batch.catch_up:
-            self.projection.catch_up()
 
     def check_not_future(self, moment: datetime, field: str) -> None:
         check_moment(moment, field)  # a time the ledger can place at all, before comparing it
@@ -180,22 +198,41 @@ class Ledger(Application):
         check_events_storable(aggregates)
         if self._batch is not None:
             return self._keep(resource_id, aggregates)
+        if not aggregates:  # nothing changes (the same row again): the answer is what is there
+            return Saved(resource_id, self.projection.position(), replayed=True)
         if idempotency is not None:
             aggregates.append(IdempotencyKey(
                 actor=idempotency.actor, key=idempotency.key, fingerprint=idempotency.fingerprint,
                 resource=resource, resource_id=resource_id, recorded_at=self.now(),
             ))
         try:
-            recordings = self.save(*aggregates)
+            position = self.save_all(aggregates)
         except IntegrityError:
             if idempotency is not None:
                 earlier = self._earlier_answer(resource, idempotency)
                 if earlier is not None:
                     return earlier
             raise Conflict("request", "数据已被同时修改,请刷新后重试") from None
-        position = max(r.notification.id for r in recordings)
-        self.projection.catch_up(until=position)
-        return Saved(resource_id, position)
+        made = next((a for a in aggregates if str(a.id) == resource_id), None)
+        return Saved(resource_id, position, made=made)
+
+    def save_all(self, aggregates: list[Aggregate]) -> int:
+        """Saves the aggregates' events in one transaction with the request's operation-log
+        entry (once per request) and the read model's rows; returns the last log position."""
+        operation = current_operation.get()
+        logged = operation is not None and not operation.logged
+        if logged:
+            aggregates = [*aggregates, operation.event(self.now())]
+        events = [e for a in aggregates for e in a.collect_events()]
+        try:
+            # The event store directly (Application.save would only add snapshots and
+            # notifications, which this application does not use).
+            recordings = self.events.put(events, applied=events)
+        except ProjectionFailed as failed:
+            raise NotApplied(f"读模型无法应用这次操作的事件,未保存任何数据:{failed}") from failed
+        if logged:
+            operation.logged = True
+        return max(r.notification.id for r in recordings)
 
     def _keep(self, resource_id: str, aggregates: list[Aggregate]) -> Saved:
         batch = self._batch
@@ -215,5 +252,4 @@ class Ledger(Application):
             return None
         if key.fingerprint != idempotency.fingerprint or key.resource != resource:
             raise Conflict("Idempotency-Key", "同一个 Idempotency-Key 已用于另一个不同的请求")
-        self.projection.catch_up()
         return Saved(key.resource_id, self.projection.position(), replayed=True)

@@ -81,7 +81,6 @@ class Rounds:
             now = self.ledger.now()
             if period.starts > now:
                 raise Conflict("period", f"考评期 {period.id} 尚未开始,不能关闭")
-            self.ledger.projection.catch_up()
             position, items = self.ledger.projection.standings(kind, period.id)
             closed = Round(kind=kind, period=period.id, closed_at=now, frozen_position=position, standings=items,
                            rulebook=self.ledger.rulebook_for(period).version, actor=actor, recorded_at=now)
@@ -193,7 +192,6 @@ class Rounds:
 
         def build() -> tuple[str, list[Aggregate]]:
             found = self.require_round(kind, period)
-            self.ledger.projection.catch_up()
             position, items = self.ledger.projection.standings(kind, period.id)
             found.revise(number=len(found.revisions) + 1, cause=cause, changes=standings_changes(found.standings, items),
                          standings=items, position=position, after_final=found.status == "final", actor=actor,
@@ -204,13 +202,13 @@ class Rounds:
             return None
         return self.ledger.write("round", None, build)
 
-    def revise_where(self, actor: str, counts_in: list[dict], cause: dict) -> None:
+    def revise_where(self, actor: str, record_id: str, cause: dict) -> None:
         """Revises every closed round a late change touches (a dispute upheld, a complaint
-        substantiated after close): the kinds and periods its `counts_in` names."""
+        substantiated after close): wherever the record counts, a worker's veto on its window too."""
         touched = set()
-        for target in counts_in:
-            period = parse_period(target["period"])
-            touched.add((self.ledger.rulebook_for(period).kind_of_rule(target["rule_id"]), period))
+        for _, period_id, rule_id in self.ledger.projection.targets_of(record_id):
+            period = parse_period(period_id)
+            touched.add((self.ledger.rulebook_for(period).kind_of_rule(rule_id), period))
         for kind, period in sorted(touched, key=lambda t: (t[0], t[1].id)):
             self.revise(actor, kind, period, cause)
 
@@ -219,7 +217,6 @@ class Rounds:
         the log gets a revision. This completes a ruling whose process died between saving
         the ruling and saving its revision (two transactions), so no change stays silent."""
         done = []
-        self.ledger.projection.catch_up()
         for kind in KINDS:
             for period in self.periods_so_far(kind):
                 found = self.round(kind, period)

@@ -1,5 +1,6 @@
 """The one place where EVAL_DATABASE_URL becomes the eventsourcing library's persistence
-variables (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*)."""
+variables (PERSISTENCE_MODULE, SQLITE_DBNAME, POSTGRES_*, and the recorder that applies every
+append to the read model in the same transaction)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import hashlib
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from projections.recorders import recorder_topic
+
 
 def persistence_env(database_url: str, pool_size: int = 4, create_tables: bool = True) -> dict[str, str]:
     url = urlparse(database_url)
     if url.scheme == "sqlite":
         path = unquote(url.path[1:] if url.path.startswith("/") and not url.netloc else url.netloc + url.path)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "30"}
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": recorder_topic("sqlite")}
     if url.scheme in ("postgresql", "postgres"):
         query = parse_qs(url.query)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            # Every append also applies its events to the read model, in its own transaction.
+            "APPLICATION_RECORDER_TOPIC": recorder_topic("postgresql"),
             "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),

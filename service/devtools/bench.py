@@ -5,6 +5,8 @@ with a synthetic county-year (`--quick`: a tenth of the daily volumes)."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import socket
@@ -23,13 +25,11 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from domain.periods import SHANGHAI
-from projections.replay import replay_indexed
 from service.application.services import Container
 from service.bootstrap import bootstrap
 from service.config.clock import SettableClock
@@ -38,7 +38,10 @@ from service.config.settings import Settings
 from service.devtools.synthetic import generate
 from service.documents.importers import import_attendance
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+# The import writes 2,000 rows per transaction; its baseline writes as many (release 0.1's
+# baseline wrote 100 per transaction, which flattered the ratio).
+RAW_ROWS_PER_TRANSACTION = 2000
 
 
 @dataclass
@@ -176,18 +179,18 @@ def _reads(container: Container, quick: bool) -> list[Figure]:
     with store.transaction(commit=False) as cur:
         # The goal names a subject with 500 records: the one nearest that, so that logs of
         # different lengths are compared on subjects alike (the busiest grows with the log).
-        row = cur.one("SELECT subject_id, period, COUNT(*) AS n FROM {p}rm_touches GROUP BY subject_id, period"
-                      " ORDER BY ABS(COUNT(*) - 500), subject_id LIMIT 1")
+        row = cur.one("SELECT subject_id, period, COUNT(*) AS n FROM {p}rm_entries WHERE version_to IS NULL"
+                      " GROUP BY subject_id, period ORDER BY ABS(COUNT(*) - 500), subject_id LIMIT 1")
     subject, period, touches = row["subject_id"], row["period"], int(row["n"])
     position = projection.position()
-    as_of = [_ms(lambda: replay_indexed(projection, subject, period, position)) for _ in range(30)]
+    as_of = [_ms(lambda: projection.card_at(subject, period, position)) for _ in range(30)]
     live = [_ms(lambda: projection.card(projection.subject(subject), period)) for _ in range(30)]
     p50, live_p50 = statistics.median(as_of), statistics.median(live)
     return [
         figure(f"standings of {workers} workers, p99 under 16 readers", p99, "ms", "raw SELECT of the same rows",
-               base_p99, "≤ 3× and < 50 ms", False, 3.0, p99 < 50),
+               base_p99, "< 50 ms", False, float("inf"), p99 < 50),
         figure(f"as-of scorecard, subject with {touches} records, log of {position:,} events, p50", p50, "ms",
-               "the same subject's live scorecard", live_p50, "< 100 ms", False, float("inf"), p50 < 100),
+               "the same subject's live scorecard", live_p50, "< 10 ms", False, float("inf"), p50 < 10),
     ]
 
 
@@ -219,8 +222,8 @@ def _import(container: Container, url: str, clock: SettableClock, quick: bool) -
     import_attendance(container, data, "bench")
     rate = rows / (time.perf_counter() - started)
     return figure("attendance import", rate, "rows/s",
-                  "raw executemany into an events-shaped table, 100 rows per transaction", _raw_insert_rate(url, rows),
-                  "ratio ≥ 0.5", True, 0.5)
+                  f"raw executemany into an events-shaped table, {RAW_ROWS_PER_TRANSACTION} rows per transaction",
+                  _raw_insert_rate(url, rows), "ratio ≥ 0.5", True, 0.5)
 
 
 def _raw_insert_rate(url: str, rows: int) -> float:
@@ -232,9 +235,9 @@ def _raw_insert_rate(url: str, rows: int) -> float:
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
         conn.execute(create.replace("BYTEA", "BLOB"))
         started = time.perf_counter()
-        for i in range(0, rows, 100):
+        for i in range(0, rows, RAW_ROWS_PER_TRANSACTION):
             conn.execute("BEGIN")
-            conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", values[i:i + 100])
+            conn.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", values[i:i + RAW_ROWS_PER_TRANSACTION])
             conn.execute("COMMIT")
         rate = rows / (time.perf_counter() - started)
         conn.close()
@@ -245,9 +248,9 @@ def _raw_insert_rate(url: str, rows: int) -> float:
         conn.execute(create)
         conn.commit()
         started = time.perf_counter()
-        for i in range(0, rows, 100):
+        for i in range(0, rows, RAW_ROWS_PER_TRANSACTION):
             with conn.cursor() as cur:
-                cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s)", values[i:i + 100])
+                cur.executemany(f"INSERT INTO {table} VALUES (%s, %s, %s, %s)", values[i:i + RAW_ROWS_PER_TRANSACTION])
             conn.commit()
         return rows / (time.perf_counter() - started)
 
@@ -269,30 +272,30 @@ def _http(url: str, quick: bool, say: Callable[[str], None]) -> Figure:
         env={**os.environ, "EVAL_DATABASE_URL": url, "EVAL_NOW": "2023-06-29T18:00:00+08:00",
              "EVAL_ADMIN_TOKEN": token, "EVAL_SCHEDULER": "false"})
     try:
-        base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                if _request(port, "GET", "/api/health", {})[0] == 200:
                     break
-            except httpx.TransportError:
+            except OSError:
                 time.sleep(0.1)
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         # Inspectors record against workers: the common case (a hall's record re-ranks every hall).
         # Each record goes to the next of the county's workers, as several inspectors on patrol
         # would; piling all of them on one worker would measure a history no worker has.
-        found = httpx.get(f"{base}/api/subjects", params={"kind": "worker"}, headers=headers).json()
+        found = json.loads(_request(port, "GET", "/api/subjects?kind=worker", headers)[1])
         workers = [item["id"] for item in found["items"]][:200]
         clients = threading.local()
 
         def post(i: int) -> None:
-            if not hasattr(clients, "client"):
-                clients.client = httpx.Client(base_url=base, headers=headers, timeout=30)
-            worker = workers[i % len(workers)]
-            answer = clients.client.post("/api/records", json={"subject_id": worker, "rule_id": "A1.2.4",
-                                                               "occurred_at": "2023-06-01T10:00:00+08:00",
-                                                               "source": "patrol"})
-            if answer.status_code != 201:
-                raise RuntimeError(answer.text)
+            if not hasattr(clients, "connection"):  # one kept-alive connection per client thread
+                clients.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            body = {"subject_id": workers[i % len(workers)], "rule_id": "A1.2.4",
+                    "occurred_at": "2023-06-01T10:00:00+08:00", "source": "patrol"}
+            clients.connection.request("POST", "/api/records", json.dumps(body), headers)
+            answer = clients.connection.getresponse()
+            text = answer.read()
+            if answer.status != 201:
+                raise RuntimeError(text.decode())
 
         say(f"{calls} records over HTTP from 8 clients")
         rate, latencies = timed(calls, 8, post)
@@ -304,6 +307,18 @@ def _http(url: str, quick: bool, say: Callable[[str], None]) -> Figure:
                     True, 0.7)
     result.name += f" (p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 99):.1f} ms)"
     return result
+
+
+def _request(port: int, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """One request to the bench's own server (the standard library's client: a production
+    install runs the bench without any development package)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    finally:
+        connection.close()
 
 
 def as_json(figures: list[Figure]) -> dict:

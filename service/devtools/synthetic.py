@@ -53,7 +53,7 @@ def generate(c: Container, clock: SettableClock, counties: int, seed: int, year:
     volumes = {name: max(1, round(value * scale)) for name, value in VOLUMES.items()}
     stats = Stats()
     clock.set(datetime.combine(date(year, 1, 1), time(8), tzinfo=SHANGHAI))
-    with c.ledger.batched(size=2000, catch_up=False):
+    with c.ledger.batched(size=2000):
         places = [_roster(c, rng, n, stats) for n in range(counties)]
         recent: list[str] = []
         complaints: list[tuple[date, str]] = []
@@ -156,7 +156,7 @@ def _verdicts(c: Container, rng: random.Random, day: date, complaints: list[tupl
     while complaints and complaints[0][0] <= day - timedelta(days=7):
         _, complaint_id = complaints.pop(0)
         upheld = rng.random() < 0.05
-        _write(stats, lambda c=complaint_id, u=upheld: c.complaints.judge("office", c, u, "核查结论"))
+        _write(stats, lambda i=complaint_id, u=upheld: c.complaints.judge("office", i, u, "核查结论"))
 
 
 def _figures(c: Container, rng: random.Random, county: County, year: int, stats: Stats) -> None:

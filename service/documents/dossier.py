@@ -16,7 +16,6 @@ from domain.records import Record
 from domain.subjects import Subject
 from domain.vocabulary import SUBJECT_KINDS
 from projections import chain
-from projections.replay import replay_indexed
 from service.application.history import evidence_hashes
 from service.application.services import Container
 from service.documents.spreadsheet import as_text
@@ -47,7 +46,6 @@ def build_dossier(c: Container, subject_id: str, period_id: str) -> tuple[str, b
     check_period_kind(period, subject.kind)
     rulebook = ledger.rulebook_for(period)
     projection = ledger.projection
-    projection.catch_up()
     position = projection.position()
     now_card = projection.card(projection.subject(str(subject.id)), period.id)
     found = c.rounds.round(subject.kind, period)
@@ -80,10 +78,10 @@ def build_dossier(c: Container, subject_id: str, period_id: str) -> tuple[str, b
     _card_sheet(book.create_sheet("考评表(当前)"), f"{subject.name} {period.id} 考评表(截至第 {position} 条)",
                 now_card, rulebook)
     if found is not None:
-        closed = replay_indexed(projection, str(subject.id), period.id, found.frozen_position)
+        closed = projection.card_at(str(subject.id), period.id, found.frozen_position)
         if closed is not None:
             _card_sheet(book.create_sheet("考评表(关闭时)"),
-                        f"{subject.name} {period.id} 考评表(关闭时,第 {found.frozen_position} 条)", closed.as_dict(), rulebook)
+                        f"{subject.name} {period.id} 考评表(关闭时,第 {found.frozen_position} 条)", closed, rulebook)
 
     entries = book.create_sheet("明细")
     entries.append(["记录编号", "规则", "规则内容", "发生时间", "录入时间", "录入人", "分值影响", "是否计分", "说明",

@@ -34,7 +34,9 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def _section_text(section) -> str:
-    return " ".join(f"{i}.{rule.text}。" for i, rule in enumerate(section.rules, start=1))
+    """The section's criteria as the annex prints them: each item once, numbered as there
+    (an item carrying two penalties, A1.1.4a and A1.1.4b, is one item 4)."""
+    return " ".join(f"{item}.{text}" for item, text, _ in section.items())
 
 
 # --- the score workbook ------------------------------------------------------------------------
@@ -71,7 +73,7 @@ def _subject_sheet(ws: Worksheet, county: str, category: Category, item: dict, c
             ws.append([title, _section_text(section), int(section.max), own, scores[section.id]["score"]])
         elif any(r.effect == "veto" for r in section.rules):
             vetoed = "否决:" + "、".join(card["veto_reasons"]) if card["vetoed"] else "无"
-            ws.append([f"{title}(出现以下情形之一,取消本次评比资格)", _section_text(section), vetoed, None, None])
+            ws.append([f"{title}({section.note})" if section.note else title, _section_text(section), vetoed, None, None])
             ws.merge_cells(start_row=ws.max_row, start_column=3, end_row=ws.max_row, end_column=5)
         else:
             ws.append([title, _section_text(section), "加分", None, card["bonus"]])
@@ -89,7 +91,6 @@ def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = N
     rounds, ledger = c.rounds, c.ledger
     period = rounds.period(kind, period_id)
     category = ledger.rulebook_for(period).category(kind)
-    ledger.projection.catch_up()
     position, items = ledger.projection.standings(kind, period.id)
     items = [i for i in items if unit is None or i["unit"] == unit]
     book = Workbook()

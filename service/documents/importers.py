@@ -12,15 +12,17 @@ interrupts the writing, importing the same file again writes the rest.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from uuid import UUID
 
 from domain.errors import Refused
 from domain.figures import HallFigures
 from domain.periods import CADENCE_OF_KIND, SHANGHAI, period_of, start_of_local_day
-from domain.records import Record
+from domain.records import attendance_id
 from domain.subjects import Subject
 from service.application.services import Container
 from service.documents.tabular import Problem, TableError, read_table
@@ -47,7 +49,9 @@ class ImportReport:
                 **self.details}
 
     def summary(self) -> str:
-        return f"{self.rows} 行:写入 {self.written} 行,{self.already} 行此前已导入"
+        corrected = self.details.get("corrected")
+        return f"{self.rows} 行:写入 {self.written} 行," + (f"更正 {corrected} 行," if corrected else "") + \
+            f"{self.already} 行此前已导入"
 
 
 def _date(text: str) -> date:
@@ -74,18 +78,37 @@ ATTENDANCE_COLUMNS = {
     "kind": ("类型", "kind", "type"),
     "minutes": ("分钟", "minutes"),
     "excused": ("请假", "excused", "leave"),
+    "time": ("时间", "time", "考勤时间"),
 }
-KINDS = {"迟到": "late", "早退": "early_leave", "旷工": "absent", "缺勤": "absent", "late": "late", "early_leave": "early_leave",
-         "absent": "absent"}
+KINDS = {"迟到": "late", "早退": "early_leave", "旷工": "absent", "缺勤": "absent", "late": "late",
+         "early_leave": "early_leave", "absent": "absent"}
 YES = {"是": True, "否": False, "": False, "yes": True, "no": False, "true": True, "false": False, "1": True,
        "0": False, "y": True, "n": False}
+CLOCK = re.compile(r"^([01]?[0-9]|2[0-3])[:：]([0-5][0-9])(?:[:：][0-5][0-9])?$")
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    line: int
+    worker_id: str
+    day: date
+    kind: str
+    minutes: int | None
+    excused: bool
+    occurrence: str  # `@08:35` when the row gives its time, else its number within the day: `#1`, `#2`
+    record_id: str
 
 
 def import_attendance(c: Container, data: bytes, actor: str, progress: Progress | None = None) -> ImportReport:
+    """Each row is one occurrence (reading 13): two late arrivals of a worker on one day are two
+    rows, told apart by their time (时间) or, without one, by their order in the file. A row
+    already imported with the same minutes and leave is skipped; one whose minutes or leave
+    changed corrects the earlier one (the history keeps both)."""
     rows = _table(data, ATTENDANCE_COLUMNS, ("code", "date", "kind"))
     problems: list[Problem] = []
-    checked: list[tuple[str, date, str, int | None, bool]] = []
-    seen: dict[tuple[str, str, str], int] = {}
+    checked: list[AttendanceRow] = []
+    seen: dict[tuple[str, date, str, str], int] = {}
+    numbered: dict[tuple[str, date, str], int] = {}
     workers: dict[str, Subject | None] = {}
     today = c.ledger.now().astimezone(SHANGHAI).date()
     closed = _closed_check(c, "worker")
@@ -93,8 +116,7 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
         bad = len(problems)
         code = row["code"]
         if code not in workers:
-            worker = c.ledger.find(Subject, Subject.create_id(kind="worker", code=code)) if code else None
-            workers[code] = worker
+            workers[code] = c.ledger.find(Subject, Subject.create_id(kind="worker", code=code)) if code else None
         worker = workers[code]
         if worker is None:
             problems.append(Problem(line, "工号", f"工号 {code!r} 不存在" if code else "工号为空"))
@@ -107,44 +129,67 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
             problems.append(Problem(line, "日期", f"{row['date']!r} 不是日期,应为 2022-03-01"))
         kind = KINDS.get(row["kind"].strip().lower())
         if kind is None:
-            problems.append(Problem(line, "类型", f"{row['kind']!r} 不认识,应为 迟到、早退 或 旷工"))
+            problems.append(Problem(line, "类型", f"{row['kind']!r} 不认识,应为 迟到、早退 或 旷工(缺勤)"))
         minutes = None
         if row.get("minutes"):
             try:
                 minutes = int(Decimal(row["minutes"]))
             except (InvalidOperation, ValueError):
                 problems.append(Problem(line, "分钟", f"{row['minutes']!r} 不是数字"))
+            else:
+                if minutes < 0 or (minutes == 0 and kind != "absent"):
+                    problems.append(Problem(line, "分钟", f"分钟数应大于 0,而不是 {minutes}"))
         elif kind in ("late", "early_leave"):
             problems.append(Problem(line, "分钟", "迟到或早退须填写分钟数"))
         excused = YES.get(row.get("excused", "").strip().lower())
         if excused is None:
             problems.append(Problem(line, "请假", f"{row['excused']!r} 应为 是 或 否"))
-        key = (code, row["date"], kind or row["kind"])
+        time = row.get("time", "").strip()
+        clock = CLOCK.match(time) if time else None
+        if time and clock is None:
+            problems.append(Problem(line, "时间", f"{time!r} 不是时刻,应为 08:35"))
+        if len(problems) > bad or worker is None or day is None or kind is None:
+            continue
+        if clock is not None:
+            occurrence = f"@{int(clock.group(1)):02d}:{clock.group(2)}"
+        else:
+            number = numbered[(code, day, kind)] = numbered.get((code, day, kind), 0) + 1
+            occurrence = f"#{number}"
+        key = (code, day, kind, occurrence)
         if key in seen:
-            problems.append(Problem(line, "工号", f"与第 {seen[key]} 行重复(同一工号、日期、类型)"))
-        seen.setdefault(key, line)
-        if len(problems) == bad and worker is not None and day is not None and kind is not None:
-            period_problem = closed(day)
-            if period_problem:
-                problems.append(Problem(line, "日期", period_problem))
-            else:
-                checked.append((str(worker.id), day, kind, minutes, bool(excused)))
+            problems.append(Problem(line, "时间", f"与第 {seen[key]} 行重复(同一工号、日期、类型和时间)"))
+            continue
+        seen[key] = line
+        period_problem = closed(day)
+        if period_problem:
+            problems.append(Problem(line, "日期", period_problem))
+            continue
+        record_id = str(attendance_id(str(worker.id), day.isoformat(), kind, occurrence))
+        checked.append(AttendanceRow(line, str(worker.id), day, kind, minutes, bool(excused), occurrence, record_id))
     if problems:
         raise ImportRefused(problems)
-    ids = [Record.create_id(subject_id=w, attendance={"date": d.isoformat(), "kind": k}) for w, d, k, _, _ in checked]
-    there = c.ledger.projection.existing(ids)
-    report = ImportReport("attendance", rows=len(rows), already=len(there))
-    todo = [row for row, record_id in zip(checked, ids, strict=True) if str(record_id) not in there]
-    with c.ledger.batched(size=2000, catch_up=False):
-        for i, (worker_id, day, kind, minutes, excused) in enumerate(todo, start=1):
-            c.records.attendance(actor, worker_id, day, kind, minutes, excused, "考勤导入")
+    before = c.ledger.projection.attendance_rows([r.record_id for r in checked])
+    report = ImportReport("attendance", rows=len(rows), details={"corrected": 0})
+    todo = []
+    for r in checked:
+        earlier = before.get(r.record_id)
+        if earlier is None:
+            report.written += 1
+        elif (earlier["minutes"], earlier["excused"]) == (r.minutes, r.excused):
+            report.already += 1
+            continue
+        else:
+            report.details["corrected"] += 1
+        todo.append(r)
+    # Written in large transactions: the events and the read model's rows together.
+    with c.ledger.batched(size=2000):
+        c.ledger.known_absent([UUID(r.record_id) for r in todo if r.record_id not in before])
+        for i, r in enumerate(todo, start=1):
+            c.records.attendance(actor, r.worker_id, r.day, r.kind, r.minutes, r.excused, "考勤导入", r.occurrence)
             if progress is not None and i % 1000 == 0:
                 progress(i, len(todo))
-    report.written = len(todo)
     if progress is not None:
         progress(len(todo), len(todo))
-    # One transaction for the import's events: each worker's card is scored and written once.
-    c.ledger.projection.catch_up(batch_size=0)
     return report
 
 

@@ -1,5 +1,6 @@
-"""Dependencies shared by the routers: the Idempotency-Key of a write, and a read model
-brought up to the end of the log before a read (read-your-writes across processes)."""
+"""Dependencies shared by the routers: the Idempotency-Key of a write. (Reads need nothing
+more: every command applies its own events to the read model before it answers, so a read
+that starts after a write sees it, on any process.)"""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from service.application.ledger import Idempotency
-from service.application.services import Container
-from service.http.security import Principal, container, principal
+from service.http.security import Principal, principal
 
 
 async def idempotency(
@@ -31,11 +31,4 @@ async def idempotency(
     return Idempotency(actor=who.username, key=idempotency_key, fingerprint=fingerprint.hexdigest())
 
 
-def fresh(request: Request) -> Container:
-    c = container(request)
-    c.ledger.projection.catch_up()
-    return c
-
-
 Key = Annotated[Idempotency | None, Depends(idempotency)]
-Fresh = Annotated[Container, Depends(fresh)]

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from service.application.accounts import Locked, TooMany, Unauthenticated
+from service.application.ledger import NotApplied
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def clash(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": [{"field": "request", "message": "数据已被同时修改,请重试"}]}, status_code=409)
+
+    @app.exception_handler(NotApplied)
+    async def not_applied(_: Request, exc: NotApplied) -> JSONResponse:
+        log.error("a command's events could not be applied, nothing was stored: %s", exc)
+        return JSONResponse({"detail": [{"field": "request", "message": str(exc)}]}, status_code=500)
 
     @app.exception_handler(PersistenceError)
     async def store_down(request: Request, exc: Exception) -> JSONResponse:

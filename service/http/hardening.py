@@ -3,9 +3,10 @@ Content-Security-Policy without inline script, no framing, no referrer, no type 
 CORS closed unless origins are configured, and the operation log:
 
 - every write request by a logged-in user, allowed or refused, is an Operation event (who, from
-  where, what, status), and so is every read refused to one (403) and every read of personal
-  data or the trail (nominations, their forms, dossiers, score workbooks, evidence files,
-  objections, the accounts, the audit log itself);
+  where, what, status): in the transaction of the first command it runs
+  (service/application/oplog.py), or afterwards when it commits nothing; so is every read
+  refused to one (403) and every read of personal data or the trail (nominations, their forms,
+  dossiers, score workbooks, evidence files, objections, the accounts, the audit log itself);
 - write requests refused without anyone logged in (401, 404, 405, 422, …) are counted per
   address and minute, one RefusedRequests event each (a flood cannot fill the log), and an
   address past `anonymous_refusals_per_minute` is answered 429 at once for the rest of it.
@@ -33,6 +34,8 @@ from fastapi.responses import JSONResponse
 
 from domain.accounts import Operation, RefusedRequests
 from domain.text import first_problem, loggable
+from service.application.oplog import PendingOperation, current_operation
+from service.application.principal import Principal
 from service.application.ratelimit import RateLimit
 from service.application.services import Container
 from service.http.breaker import StoreBreaker
@@ -123,7 +126,16 @@ def install_hardening(app: FastAPI, container: Container) -> RefusalCount:
             response = store_unavailable()  # the store was just found down: answer at once
             request.state.store_failed = True
         else:
-            response = await call_next(request)
+            # A write's operation-log entry goes into the transaction of the first command it
+            # runs (service/application/oplog.py); what commits nothing is logged below.
+            operation = _pending_operation(request, address) if write else None
+            token = current_operation.set(operation)
+            try:
+                response = await call_next(request)
+            finally:
+                current_operation.reset(token)
+            if operation is not None and operation.logged:
+                request.state.operation_logged = True
             if uses_store and getattr(request.state, "store_failed", False):
                 breaker.failed()
             elif uses_store:
@@ -132,7 +144,8 @@ def install_hardening(app: FastAPI, container: Container) -> RefusalCount:
             response.headers.setdefault(name, value)
         status = response.status_code
         who = getattr(request.state, "principal", None)
-        logged_elsewhere = request.url.path in LOGGED_ELSEWHERE and status in ATTEMPT_LOGGED
+        logged_elsewhere = (request.url.path in LOGGED_ELSEWHERE and status in ATTEMPT_LOGGED) or getattr(
+            request.state, "operation_logged", False)
         if write and who is None and status >= 400 and not logged_elsewhere:
             refusals.add(address, _minute(container.clock.now()), status,
                          f"{request.method} {loggable(request.url.path, 100)}")
@@ -168,6 +181,21 @@ def _unstorable_address(request: Request) -> Response | None:
         if problem is not None:
             return JSONResponse({"detail": [{"field": field, "message": problem}]}, status_code=422)
     return None
+
+
+def _pending_operation(request: Request, address: str | None) -> PendingOperation | None:
+    if request.url.path in LOGGED_ELSEWHERE:
+        return None
+    success = 303 if request.url.path.startswith("/ui/") else 201 if request.method == "POST" else 200
+    return PendingOperation(method=request.method, path=loggable(request.url.path), address=address, status=success)
+
+
+def identify(request: Request, who: Principal) -> None:
+    """Who makes the request: for its operation-log entry (and the pages' forms)."""
+    request.state.principal = who
+    operation = current_operation.get()
+    if operation is not None:
+        operation.actor, operation.role = who.username, who.role
 
 
 def _operation(container: Container, request: Request, address: str | None, status: int) -> Operation:

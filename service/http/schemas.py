@@ -93,6 +93,10 @@ class AttendanceCreate(Body):
     minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
     excused: bool = False
     note: LongText = ""
+    # Which occurrence of the day (reading 13): its clock time, or its number; without either, a
+    # new occurrence. Giving one already recorded with other minutes or leave corrects it.
+    time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, 北京时间")] | None = None
+    occurrence: Annotated[int, Field(ge=1, le=99)] | None = None
 
 
 class ComplaintCreate(Body):

@@ -16,6 +16,7 @@ from domain.vocabulary import BUSINESS_ROLES
 from service.application.accounts import Unauthenticated
 from service.application.principal import Principal
 from service.application.services import Container
+from service.http.hardening import identify
 
 BUSINESS = tuple(BUSINESS_ROLES)
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -63,7 +64,7 @@ def principal(
         who, must_change = container(request).accounts.authenticate(credentials.credentials)
     except Unauthenticated as refused:
         raise HTTPException(401, refused.message, headers={"WWW-Authenticate": "Bearer"}) from None
-    request.state.principal = who
+    identify(request, who)  # for the operation log (hardening.py)
     if must_change and request.url.path not in BEFORE_PASSWORD_CHANGE:
         raise HTTPException(403, "请先修改初始密码(POST /api/auth/password)")
     return who

@@ -29,7 +29,13 @@ def subject_public(subject: Subject, now: datetime) -> dict[str, Any]:
     }
 
 
-def record_public(record: Record, position: int | None) -> dict[str, Any]:
+def counts_in(targets: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+    """Where a record counts now (the read model's entries: a worker's veto on its window too,
+    as the roster is known)."""
+    return [{"subject_id": s, "period": p, "rule_id": r} for s, p, r in targets]
+
+
+def record_public(record: Record, position: int | None, targets: list[tuple[str, str, str]]) -> dict[str, Any]:
     own = [t["period"] for t in record.counts_in if t["subject_id"] == record.subject_id]
     body = {
         "id": str(record.id),
@@ -44,7 +50,7 @@ def record_public(record: Record, position: int | None) -> dict[str, Any]:
         "evidence": record.evidence,
         "actor": record.actor,
         "period": own[0] if own else None,
-        "counts_in": record.counts_in,
+        "counts_in": counts_in(targets),
         "position": position,
         "effective": record.effective,
         "retraction": None if record.retraction is None else {
@@ -55,7 +61,7 @@ def record_public(record: Record, position: int | None) -> dict[str, Any]:
     return body
 
 
-def complaint_public(complaint: Complaint, position: int | None) -> dict[str, Any]:
+def complaint_public(complaint: Complaint, position: int | None, targets: list[tuple[str, str, str]]) -> dict[str, Any]:
     own = [t["period"] for t in complaint.counts_in if t["subject_id"] == complaint.subject_id]
     return {
         "id": str(complaint.id),
@@ -66,7 +72,7 @@ def complaint_public(complaint: Complaint, position: int | None) -> dict[str, An
         "summary": complaint.summary,
         "status": complaint.status,
         "period": own[0] if own else None,
-        "counts_in": complaint.counts_in,
+        "counts_in": counts_in(targets),
         "position": position,
         "verdict": None if complaint.verdict is None else {
             **complaint.verdict, "recorded_at": _time(complaint.verdict["recorded_at"])},

@@ -134,22 +134,21 @@ def test_verify_catches_a_read_model_edited_by_hand(api, container, monkeypatch)
     api.record(a, "A2.2.5", "2022-06-01T09:00:00+08:00")
     projection = container.ledger.projection
     assert verify(projection)[1] == []
-    with projection.store.transaction() as cur:
-        cur.execute("UPDATE {p}rm_cards SET card = REPLACE(card, '\"total\": 95', '\"total\": 99') WHERE subject_id = ?",
-                    [a])
+    with projection.store.transaction() as cur:  # an entry edited: the card shows another total
+        cur.execute("UPDATE {p}rm_entries SET effective = 0 WHERE subject_id = ?", [a])
     _, differences = verify(projection)
     assert [(d.subject_id, d.period) for d in differences] == [(a, "2022H1")]
-    assert "total: 读模型 99,重放 95" in differences[0].what
-    with projection.store.transaction() as cur:  # the card put right, the standings column edited instead
-        cur.execute("UPDATE {p}rm_cards SET card = REPLACE(card, '\"total\": 99', '\"total\": 95'), total = '99'"
-                    " WHERE subject_id = ?", [a])
+    assert "total: 读模型 100,重放 95" in differences[0].what
+    with projection.store.transaction() as cur:  # the entry put right, the standings column edited instead
+        cur.execute("UPDATE {p}rm_entries SET effective = 1 WHERE subject_id = ?", [a])
+        cur.execute("UPDATE {p}rm_cards SET total = '99' WHERE subject_id = ?", [a])
     assert [(d.subject_id, d.period) for d in verify(projection)[1]] == [(a, "2022H1")]
     with projection.store.transaction() as cur:
-        cur.execute("UPDATE {p}rm_cards SET card = REPLACE(card, '\"total\": 95', '\"total\": 99') WHERE subject_id = ?",
-                    [a])
+        cur.execute("UPDATE {p}rm_cards SET total = '95' WHERE subject_id = ?", [a])
+        cur.execute("UPDATE {p}rm_entries SET effective = 0 WHERE subject_id = ?", [a])
     monkeypatch.setenv("EVAL_DATABASE_URL", container.settings.database_url)
     result = CliRunner().invoke(evalctl, ["verify"])
-    assert result.exit_code == 1 and "total: 读模型 99,重放 95" in result.output
+    assert result.exit_code == 1 and "total: 读模型 100,重放 95" in result.output
 
 
 def test_rebuild_recreates_the_same_read_models(api, container, monkeypatch):
@@ -161,7 +160,7 @@ def test_rebuild_recreates_the_same_read_models(api, container, monkeypatch):
     before = projection.all_cards()
     head_before = projection.chain_head()
     monkeypatch.setenv("EVAL_DATABASE_URL", container.settings.database_url)
-    result = CliRunner().invoke(evalctl, ["rebuild", "--batch", "3"])
+    result = CliRunner().invoke(evalctl, ["rebuild"])
     assert result.exit_code == 0, result.output
     assert "rebuilt" in result.output
     assert projection.all_cards() == before

@@ -99,10 +99,9 @@ def test_a_cut_tail_fails_against_the_checkpoints_kept_outside_the_store(api, co
     some_history(api)
     first = verify_chain_command(container, monkeypatch)
     assert first.exit_code == 0, first.output
-    head = chain.verify(container.ledger.recorder, container.ledger.projection.store).head_position
-    assert container.checkpoints.read()[-1][0] == head
+    checkpoint, _ = container.checkpoints.read()[-1]  # the head that verification found
     conn, table, pos, ph = raw(container)
-    cut = head - 3
+    cut = checkpoint - 3
     conn.execute(f"DELETE FROM {table} WHERE {pos} > {ph}", (cut,))
     links = "{p}ledger_chain".replace("{p}", container.ledger.projection.store.prefix)
     conn.execute(f"DELETE FROM {links} WHERE position > {ph}", (cut,))

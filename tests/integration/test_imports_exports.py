@@ -103,6 +103,49 @@ def test_attendance_imports_in_every_format_and_again_writes_nothing(api, sample
         assert api.card(ids["G0004"], "2022H1")["entries"][0]["rule_id"] == "A1.1.1"  # 90 minutes exactly
 
 
+def test_reading_13_A1_1_1_two_lateness_rows_on_one_day_count_twice_and_again_are_the_same_rows(api):
+    ids = roster(api)
+    rows = [["工号", "日期", "类型", "分钟", "请假"], ["G0001", "2022-06-08", "迟到", "15", "否"],
+            ["G0001", "2022/6/8", "迟到", "25", "否"]]  # two spellings of one day: still two occurrences
+    first = send(api, "attendance", "a.csv", csv_bytes(rows))
+    assert (first["written"], first["already_there"]) == (2, 0)
+    assert api.card(ids["G0001"], "2022H1")["total"] == 90  # −5 twice
+    rows[1][1], rows[2][1] = "2022/6/8", "2022-06-08"  # the same file with the spellings swapped
+    again = send(api, "attendance", "a.csv", csv_bytes(rows))
+    assert (again["written"], again["already_there"], again["corrected"]) == (0, 2, 0)
+
+
+def test_reading_13_A1_5_2_20_then_95_minutes_on_one_day_is_minus_5_and_the_veto_on_worker_and_window(api):
+    ids = roster(api)
+    send(api, "attendance", "a.csv", csv_bytes([["工号", "日期", "类型", "分钟", "请假", "时间"],
+                                                ["G0001", "2022-06-08", "迟到", "20", "否", "08:20"],
+                                                ["G0001", "2022-06-08", "迟到", "95", "否", "14:35"]]))
+    card = api.card(ids["G0001"], "2022H1")
+    assert (card["total"], card["veto_reasons"]) == (95, ["A1.5.2"])
+    assert api.card(ids["W001"], "2022H1")["veto_reasons"] == ["A2.6.2"]
+    twice = send(api, "attendance", "a.csv", csv_bytes([["工号", "日期", "类型", "分钟", "请假", "时间"],
+                                                       ["G0001", "2022-06-09", "迟到", "20", "否", "08:20"],
+                                                       ["G0001", "2022-06-09", "迟到", "30", "否", "8:20"]]), expect=422)
+    assert twice["detail"] == [{"row": 3, "column": "时间", "message": "与第 2 行重复(同一工号、日期、类型和时间)"}]
+
+
+def test_reading_13_a_corrected_row_supersedes_the_earlier_and_the_history_shows_both(api):
+    ids = roster(api)
+    rows = [["工号", "日期", "类型", "分钟", "请假"], ["G0001", "2022-06-08", "迟到", "95", "否"]]
+    send(api, "attendance", "a.csv", csv_bytes(rows))
+    assert api.card(ids["G0001"], "2022H1")["vetoed"] and api.card(ids["W001"], "2022H1")["vetoed"]
+    rows[1][4] = "是"  # the leave was approved afterwards
+    corrected = send(api, "attendance", "a.csv", csv_bytes(rows))
+    assert (corrected["written"], corrected["corrected"], corrected["already_there"]) == (0, 1, 0)
+    card = api.card(ids["G0001"], "2022H1")
+    assert not card["vetoed"] and card["total"] == 100 and not api.card(ids["W001"], "2022H1")["vetoed"]
+    [entry] = card["entries"]
+    assert entry["effective"] is False and "更正" in entry["reason"]
+    history = api.get(f"/api/records/{entry['record_id']}/history")
+    assert [e["event"] for e in history["events"]] == ["recorded", "corrected"]
+    assert send(api, "attendance", "a.csv", csv_bytes(rows))["already_there"] == 1
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 def test_a_bad_attendance_file_reports_every_problem_and_writes_nothing(api, encoding):
     roster(api)
@@ -113,12 +156,12 @@ def test_a_bad_attendance_file_reports_every_problem_and_writes_nothing(api, enc
             ["G0002", "三月一日", "迟到", "10", "否"],          # not a date
             ["G0003", "2022-03-01", "迟到", "十分钟", "否"],    # minutes not a number
             ["G0004", "2022-03-01", "睡岗", "10", "否"],        # unknown 类型
-            ["G0001", "2022-03-01", "迟到", "10", "否"],       # duplicate of line 2
+            ["G0001", "2022-3-1", "迟到", "-10", "否"],        # negative minutes (and a second lateness that day)
             ["G0004", "2022-03-02", "迟到", "10", "也许"],      # 请假 neither 是 nor 否
             ["G0004", "2021-12-30", "迟到", "10", "否"]]       # a closed period
     answer = send(api, "attendance", "bad.csv", csv_bytes(rows, encoding), expect=422)
     problems = {(p["row"], p["column"]) for p in answer["detail"]}
-    assert problems == {(3, "工号"), (4, "日期"), (5, "分钟"), (6, "类型"), (7, "工号"), (8, "请假"), (9, "日期")}
+    assert problems == {(3, "工号"), (4, "日期"), (5, "分钟"), (6, "类型"), (7, "分钟"), (8, "请假"), (9, "日期")}
     assert all(p["message"] for p in answer["detail"])
     assert api.log_end() == before
     missing = send(api, "attendance", "bad.csv", csv_bytes([["工号", "分钟"], ["G0001", "3"]]), expect=422)

@@ -7,6 +7,7 @@ PostgreSQL read model is the one a NUL used to break for good."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -101,3 +102,40 @@ def test_the_last_gate_refuses_any_command_whose_events_hold_unstorable_text(con
         container.roster.create("t", "hall", "县\x00中心", "县政管办", None, None, None)
     assert refused.value.field == "name"
     assert container.ledger.projection.log_end() == before
+
+
+def test_a_later_rulebook_without_a_look_back_rule_earlier_records_name_poisons_nothing(stores, clock):
+    """#15 point 5: a 2023 rulebook lacking A3.5.3 (look-back: a 2022 finding also counts in
+    2023). The record is still stored and counts in 2022; in 2023 it stays on the card without
+    counting, saying why; nothing fails, on replay neither."""
+    from pathlib import Path
+
+    import domain
+    from domain.rulebook import RulebookLibrary, parse_rulebook
+
+    data = json.loads((Path(domain.__file__).parent / "rulebooks" / "2022.json").read_text(encoding="utf-8"))
+    shipped = parse_rulebook(data)
+    data.update(version="2023-test", effective_from="2023-01-01")
+    for category in data["categories"]:
+        for section in category["sections"]:
+            section["rules"] = [r for r in section["rules"] if r["id"] != "A3.5.3"]
+    library = RulebookLibrary([shipped, parse_rulebook(data)])
+    from service.bootstrap import bootstrap
+    from service.config.settings import Settings
+    from tests.conftest import ADMIN_TOKEN
+
+    for kind in ("sqlite", "postgresql"):
+        url = stores.url(kind)
+        container = bootstrap(Settings(database_url=url, admin_token=ADMIN_TOKEN), clock, rulebooks=library)
+        try:
+            hall = container.roster.create("t", "hall", "大厅", "县", None, None, None).id
+            made = container.records.record("t", hall, "A3.5.3", clock.now() - timedelta(days=1), "patrol")
+            projection = container.ledger.projection
+            subject = projection.subject(hall)
+            assert projection.card(subject, "2022")["total"] == 90
+            [line] = [e for e in projection.card(subject, "2023")["entries"] if e["record_id"] == made.id]
+            assert line["effective"] is False and "A3.5.3" in line["reason"]
+            assert projection.card(subject, "2023")["total"] == 100
+            assert verify(projection)[1] == []
+        finally:
+            container.close()

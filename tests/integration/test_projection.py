@@ -1,5 +1,7 @@
-"""The read model is updated exactly once, resumes after a crash, tolerates two projectors at
-once, and a read that starts after a write reflects it, even on another service instance."""
+"""One transaction per command: a command's events and the read-model rows they change commit
+together or not at all; an event the read model cannot apply is never stored; what was
+appended otherwise is caught up exactly once, also with two projectors at once; a read that
+starts after a write reflects it on any instance; and reads never write. On both stores."""
 
 from __future__ import annotations
 
@@ -7,13 +9,20 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
+from domain.records import Record
 from projections.replay import replay_scorecard
-from projections.scorecards import ScorecardProjection
+from projections.store import ReadStore
+from projections.verify import verify
+from projections.writer import Writer
 from service.config.clock import SettableClock
-from tests.conftest import make_container
+from service.http.app import create_app
+from tests.api import AUDIT_TOPICS
+from tests.conftest import ADMIN, make_container
 
 NOW = datetime.fromisoformat("2022-06-20T12:00:00+08:00")
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def county(c, workers: int = 4):
@@ -26,7 +35,7 @@ def county(c, workers: int = 4):
 def findings(c, workers, n: int) -> None:
     for i in range(n):
         c.records.record("t", workers[i % len(workers)], ["A1.1.2", "A1.2.1", "A1.5.3", "A1.6.1"][i % 4],
-                      NOW - timedelta(days=1 + i % 100), "patrol")
+                         NOW - timedelta(days=1 + i % 100), "patrol")
 
 
 def assert_matches_replay(ledger, subject_ids, period="2022H1") -> None:
@@ -47,59 +56,84 @@ def url(request, stores):
     return stores.url(request.param)
 
 
-@pytest.mark.parametrize("url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
-def test_a_crash_in_the_middle_of_catch_up_loses_nothing_and_applies_nothing_twice(url, monkeypatch):
+@pytest.mark.parametrize("url", STORES, indirect=True)
+def test_a_command_the_read_model_cannot_apply_stores_nothing_and_the_service_still_answers(url, monkeypatch):
+    container = make_container(url, SettableClock(NOW))
+    with TestClient(create_app(container=container), raise_server_exceptions=False) as http:
+        hall = http.post("/api/subjects", json={"kind": "hall", "name": "大厅", "unit": "县"}, headers=ADMIN).json()
+        record = {"subject_id": hall["id"], "rule_id": "A3.1.2", "source": "patrol",
+                  "occurred_at": "2022-05-01T10:00:00+08:00"}
+        ledger_events = container.ledger.projection.count_events(AUDIT_TOPICS)
+        real = Writer._apply_one
+
+        def failing(self, book, rows, position, topic, event):
+            if isinstance(event, Record.Created):
+                raise Crash("forced in a test")
+            return real(self, book, rows, position, topic, event)
+
+        monkeypatch.setattr(Writer, "_apply_one", failing)
+        refused = http.post("/api/records", json=record, headers=ADMIN)
+        assert refused.status_code == 500 and "未保存任何数据" in refused.json()["detail"][0]["message"]
+        assert container.ledger.projection.count_events(AUDIT_TOPICS) == ledger_events  # nothing but the refusal's log
+        assert container.ledger.projection.audit_log(None, None, None, "/api/records", 1)[0]["status"] == 500
+        monkeypatch.undo()
+        assert http.get("/api/health").json()["status"] == "ok"
+        assert http.post("/api/records", json=record, headers=ADMIN).status_code == 201
+        assert verify(container.ledger.projection)[1] == []
+
+
+@pytest.mark.parametrize("url", STORES, indirect=True)
+def test_events_appended_outside_any_command_are_caught_up_once_even_after_a_crash(url, monkeypatch):
     clock = SettableClock(NOW)
     first = make_container(url, clock)
     _, window, workers = county(first)
-    # Acknowledged writes whose read-model update has not run yet (the process dies next).
-    monkeypatch.setattr(ScorecardProjection, "catch_up", lambda self, until=None: 0)
+    first.ledger.recorder.read_model = None  # as an earlier release, or another program, would append
     findings(first, workers, 40)
-    monkeypatch.undo()
     written = first.ledger.projection.log_end()
-    # The next catch-up crashes in its third batch.
-    projection = first.ledger.projection
-    projection.batch_size = 7
-    applied = {"batches": 0}
-    real_apply = ScorecardProjection._apply
+    behind = first.ledger.projection.position()
+    assert behind < written
+    real = Writer._apply_page
+    pages = {"n": 0}
 
-    def crashing_apply(self, cur, batch, events):
-        applied["batches"] += 1  # batches of 7 are read in one page each
-        real_apply(self, cur, batch, events)
-        if applied["batches"] == 3:
-            raise Crash()
+    def crashing(self, cur, book, events):
+        pages["n"] += 1
+        real(self, cur, book, events)
+        raise Crash()
 
-    monkeypatch.setattr(ScorecardProjection, "_apply", crashing_apply)
+    monkeypatch.setattr(Writer, "_apply_page", crashing)
     with pytest.raises(Crash):
-        projection.catch_up()
+        first.ledger.projection.catch_up()
     monkeypatch.undo()
-    stopped_at = projection.position()
-    assert 0 < stopped_at < written  # two batches committed, the third rolled back
+    assert pages["n"] == 1 and first.ledger.projection.position() == behind  # the transaction was undone
     first.close()
 
-    # Restart: catch-up resumes from the tracked position.
-    second = make_container(url, clock)
+    second = make_container(url, clock)  # starting catches up
     try:
         assert second.ledger.projection.position() == written
         assert_matches_replay(second.ledger, [window, *workers])
-        total_entries = sum(len(second.ledger.projection.card(second.ledger.projection.subject(w), "2022H1")["entries"])
-                            for w in workers)
-        assert total_entries == 40  # each finding once
+        total = sum(len(second.ledger.projection.card(second.ledger.projection.subject(w), "2022H1")["entries"])
+                    for w in workers)
+        assert total == 40  # each finding once
+        # A command that finds the read model behind applies the gap first, in its own transaction.
+        second.ledger.recorder.read_model = None
+        findings(second, workers, 3)
+        second.ledger.recorder.read_model = second.ledger.projection.writer.apply_appended
+        findings(second, workers, 1)
+        assert_matches_replay(second.ledger, [window, *workers])
+        assert verify(second.ledger.projection)[1] == []
     finally:
         second.close()
 
 
-@pytest.mark.parametrize("url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
-def test_two_projectors_at_once_apply_each_event_once(url, monkeypatch):
+@pytest.mark.parametrize("url", STORES, indirect=True)
+def test_two_projectors_at_once_apply_each_event_once(url):
     clock = SettableClock(NOW)
     a = make_container(url, clock)
     b = make_container(url, clock)
     try:
         _, window, workers = county(a)
-        monkeypatch.setattr(ScorecardProjection, "catch_up", lambda self, until=None: 0)
+        a.ledger.recorder.read_model = None
         findings(a, workers, 60)
-        monkeypatch.undo()
-        a.ledger.projection.batch_size = b.ledger.projection.batch_size = 5
         errors = []
 
         def run(container):
@@ -115,18 +149,14 @@ def test_two_projectors_at_once_apply_each_event_once(url, monkeypatch):
             t.join()
         assert errors == []
         assert_matches_replay(b.ledger, [window, *workers])
+        assert verify(b.ledger.projection)[1] == []
     finally:
         a.close()
         b.close()
 
 
-@pytest.mark.parametrize("url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("url", STORES, indirect=True)
 def test_a_read_on_another_instance_reflects_a_write_that_has_answered(url):
-    from fastapi.testclient import TestClient
-
-    from service.http.app import create_app
-    from tests.conftest import ADMIN
-
     clock = SettableClock(NOW)
     writer = make_container(url, clock)
     reader = make_container(url, clock)
@@ -146,20 +176,49 @@ def test_a_read_on_another_instance_reflects_a_write_that_has_answered(url):
         reader.close()
 
 
-@pytest.mark.parametrize("url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("url", STORES, indirect=True)
 def test_standings_kept_per_position_follow_every_write_even_one_made_by_another_process(url):
     clock = SettableClock(NOW)
     first, second = make_container(url, clock), make_container(url, clock)
     try:
         _, _, workers = county(first, workers=2)
-        first.ledger.projection.catch_up()
         _, before = first.ledger.projection.standings("worker", "2022H1")
         assert [i["total"] for i in before] == [100, 100]
         assert first.ledger.projection.standings("worker", "2022H1")[1] is before  # nothing moved: the same answer
         second.records.record("t", workers[0], "A1.1.2", NOW - timedelta(days=1), "patrol")
-        first.ledger.projection.catch_up()
         _, after = first.ledger.projection.standings("worker", "2022H1")
         assert [(i["subject_id"], i["total"]) for i in after] == [(workers[1], 100), (workers[0], 95)]
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("url", STORES, indirect=True)
+def test_reads_never_write(url, monkeypatch):
+    container = make_container(url, SettableClock(NOW))
+    with TestClient(create_app(container=container)) as http:
+        _, window, workers = county(container, workers=2)
+        findings(container, workers, 6)
+        record_id = container.ledger.projection.authored_by("t", 1)[0]
+        writes = []
+        real = ReadStore.transaction
+
+        def watched(self, commit=True):
+            if commit:
+                writes.append("transaction")
+            return real(self, commit)
+
+        monkeypatch.setattr(ReadStore, "transaction", watched)
+        monkeypatch.setattr(container.ledger.recorder, "read_model", lambda *_: writes.append("append"))
+        for path, params in (
+            (f"/api/subjects/{workers[0]}/scorecard", {"period": "2022H1"}),
+            (f"/api/subjects/{workers[0]}/scorecard", {"period": "2022H1", "position": 3}),
+            ("/api/periods/2022H1/standings", {"kind": "worker"}),
+            ("/api/subjects", {}),
+            (f"/api/records/{record_id}", {}),
+            (f"/api/records/{record_id}/history", {}),
+            ("/api/periods/2022H1", {"kind": "worker"}),
+            ("/api/health", {}),
+        ):
+            assert http.get(path, params=params, headers=ADMIN).status_code == 200, path
+        assert writes == []

@@ -1,5 +1,5 @@
-"""Checking a record against the rulebook, and where it counts: roll-up (point 6), look-back
-(point 4), closed periods, and refused input."""
+"""Checking a record against the rulebook, and where it counts for its own subject: look-back
+(point 4), closed periods, and refused input. (Roll-ups are derived: tests/unit/test_derivation.py.)"""
 
 from __future__ import annotations
 
@@ -22,31 +22,6 @@ def rulebook_for(_period):
     return rulebook_2022()
 
 
-def everything_open(_period, _kind):
-    return True
-
-
-@pytest.mark.parametrize("veto", [f"A1.5.{i}" for i in range(1, 7)])
-def test_worker_vetoes_A1_5_1_to_6_also_count_on_the_window_then(veto):
-    targets = place(rulebook_for, "worker", "w", veto, at("2022-03-01T10:00:00+08:00"), "win", everything_open)
-    assert targets == [{"subject_id": "w", "period": "2022H1", "rule_id": veto},
-                       {"subject_id": "win", "period": "2022H1", "rule_id": "A2.6." + veto[-1]}]
-
-
-def test_a_roll_up_onto_a_window_whose_round_is_closed_is_left_out():
-    def windows_closed(_period, kind):
-        return kind != "window"
-
-    targets = place(rulebook_for, "worker", "w", "A1.5.3", at("2022-03-01T10:00:00+08:00"), "win", windows_closed)
-    assert [t["subject_id"] for t in targets] == ["w"]
-
-
-def test_A1_5_7_and_deductions_do_not_roll_up():
-    for rule in ("A1.5.7", "A1.1.1"):
-        targets = place(rulebook_for, "worker", "w", rule, at("2022-03-01T10:00:00+08:00"), "win", everything_open)
-        assert [t["subject_id"] for t in targets] == ["w"]
-
-
 def test_the_window_of_a_roll_up_is_the_one_served_at_when_it_happened():
     assignments = [[None, "w1"], [at("2022-04-01T00:00:00+08:00"), "w2"]]
     assert parent_at(assignments, at("2022-03-31T23:59:00+08:00")) == "w1"
@@ -58,13 +33,13 @@ def test_A3_6_1_look_back_counts_only_in_the_open_period_when_the_first_is_close
     def open_after_2021(period, _kind):
         return period.year >= 2022
 
-    targets = place(rulebook_for, "hall", "h", "A3.6.1", at("2021-11-10T10:00:00+08:00"), None, open_after_2021)
+    targets = place(rulebook_for, "hall", "h", "A3.6.1", at("2021-11-10T10:00:00+08:00"), open_after_2021)
     assert [t["period"] for t in targets] == ["2022"]
 
 
 def test_a_record_into_a_closed_period_is_refused_naming_it():
     with pytest.raises(Conflict) as refused:
-        place(rulebook_for, "worker", "w", "A1.1.2", at("2022-03-01T10:00:00+08:00"), None, lambda p, k: False)
+        place(rulebook_for, "worker", "w", "A1.1.2", at("2022-03-01T10:00:00+08:00"), lambda p, k: False)
     assert "2022H1" in refused.value.message
 
 
@@ -80,6 +55,7 @@ def test_a_record_into_a_closed_period_is_refused_naming_it():
     ("window", "A2.1.1", 1, Decimal(0), "points"),
     ("window", "A2.1.1", 2, Decimal(3), "quantity"),
     ("worker", "A1.6.3", 1, Decimal(11), "points"),    # discretionary cap 10
+    ("hall", "A3.2.1", 2, None, "quantity"),           # deduct-once: once a period, however many
 ])
 def test_check_rule_refuses_with_the_field_named(kind, rule_id, quantity, points, field):
     with pytest.raises(Invalid) as refused:

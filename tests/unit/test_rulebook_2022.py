@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+import domain
+from domain.rulebook import parse_rulebook
 from tests.unit.rulebook_loader import rulebook_2022
+
+RAW = json.loads((Path(domain.__file__).parent / "rulebooks" / "2022.json").read_text(encoding="utf-8"))
 
 # id: (effect, points) — transcribed from the spec's tables.
 SPEC = {
@@ -28,11 +35,11 @@ SPEC = {
     **{f"A2.6.{i}": ("veto", None) for i in range(1, 7)},
     "A2.7.1": ("bonus", 5), "A2.7.2": ("bonus-discretionary", None),
     "A3.1.1": ("deduct", 10), "A3.1.2": ("deduct", 5), "A3.1.3": ("deduct", 5),
-    "A3.2.1": ("deduct", 5), "A3.2.2": ("deduct", 5), "A3.2.3": ("deduct", 5), "A3.2.4": ("assess", None),
+    "A3.2.1": ("deduct-once", 5), "A3.2.2": ("deduct", 5), "A3.2.3": ("deduct-once", 5), "A3.2.4": ("assess", None),
     "A3.2.5": ("deduct", 5), "A3.2.6": ("rank", None), "A3.2.7": ("count", None),
     "A3.3.1": ("deduct", 5), "A3.3.2": ("deduct", 5), "A3.3.3": ("deduct", 5),
     "A3.4.1": ("count", None), "A3.4.2": ("deduct", 5), "A3.4.3": ("deduct", 5),
-    "A3.5.1": ("deduct", 5), "A3.5.2": ("deduct", 5), "A3.5.3": ("deduct", 10),
+    "A3.5.1": ("deduct", 5), "A3.5.2": ("deduct-once", 5), "A3.5.3": ("deduct", 10),
     "A3.6.1": ("veto", None), "A3.6.2": ("veto", None),
     "A3.7.1": ("bonus", 10), "A3.7.2": ("bonus-discretionary", None),
 }
@@ -90,3 +97,55 @@ def test_unclear_points_are_settings():
     assert (s.section_floor, s.absenteeism_over_minutes, s.discretionary_bonus_cap, s.notice_days) == (
         True, 90, Decimal(10), 5)
     assert s.complaint_rules == {"worker": "A1.5.4", "window": "A2.6.4"}
+
+
+# --- the criteria as the annexes print them (#14 point 6) ---------------------------------------
+
+ANNEXES = Path(__file__).resolve().parents[1] / "fixtures" / "annexes-1-3-2022.txt"  # copied from the notice
+
+
+def annex_items() -> dict[tuple[int, int], tuple[str, list[str]]]:
+    """(annex, section) → (the section's heading as printed, its items' texts in order)."""
+    found, annex = {}, None
+    for line in ANNEXES.read_text(encoding="utf-8").splitlines():
+        if re.fullmatch(r"附件[123]", line.strip()):
+            annex = int(line.strip()[-1])
+        elif "|" in line and not line.startswith("评选项目"):
+            heading, body = (cell.strip() for cell in line.split("|")[:2])
+            number = "一二三四五六七八九".index(heading[0]) + 1
+            items = [re.sub(r"^\d+\.", "", item, count=1) for item in re.split(r"\s+(?=\d+\.)", body)]
+            found[(annex, number)] = (heading, items)
+    return found
+
+
+def test_every_criterion_is_the_annex_text_verbatim_under_the_annex_number():
+    printed = annex_items()
+    book = rulebook_2022()
+    for category in book.categories:
+        for section in category.sections:
+            heading, items = printed[(category.annex, int(section.id.split(".")[1]))]
+            assert heading.endswith(section.title + (f"({section.note})" if section.note else "")) or \
+                heading.replace(" ", "").endswith(f"{section.title}({section.note})"), heading
+            numbered = section.items()
+            assert [(item, text) for item, text, _ in numbered] == [(str(i), t) for i, t in enumerate(items, 1)]
+
+
+@pytest.mark.parametrize(("item", "clauses"), [
+    ("A1.1.4", ("工作时间暂时离岗未摆放暂停服务提示牌的,每次扣1分", "出现长时间空岗的,每次扣5分")),
+    ("A2.3.3", ("无正当理由不参加县政管办、本政务服务大厅组织的政治学习、业务培训、有关会议和集体活动每次扣2分",
+                "迟到、早退每次扣1分")),
+])
+def test_an_item_with_two_penalties_is_printed_once_and_each_rule_is_its_clause(item, clauses):
+    book = rulebook_2022()
+    a, b = book.rule(item + "a"), book.rule(item + "b")
+    assert a.text == b.text and a.item == b.item == item[-1]
+    assert (a.criterion, b.criterion) == clauses and all(c in a.text for c in clauses)
+    section = book.section(a.section_id)
+    assert [rules for number, _, rules in section.items() if number == a.item] == [(a, b)]
+
+
+def test_a_rulebook_in_another_time_zone_is_refused():
+    data = json.loads(json.dumps(RAW))
+    data["settings"]["timezone"] = "Asia/Tokyo"
+    with pytest.raises(ValueError, match="timezone"):
+        parse_rulebook(data)

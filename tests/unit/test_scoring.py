@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.facts import AddEntry, Entry, Facts, ReportFigures, SetEffective, apply
+from domain.facts import Entry, Facts, Figures
 from domain.scoring import hall_places, rank_standings, score, score_halls
 from tests.unit.rulebook_loader import rulebook_2022
 
@@ -17,7 +17,11 @@ PERIOD_OF_KIND = {"worker": "2022H1", "window": "2022H1", "hall": "2022"}
 
 
 def entry(rule_id: str, n: int = 1, quantity: int = 1, points: Decimal | None = None, effective: bool = True) -> Entry:
-    return Entry(f"r{n}", rule_id, T, T, quantity=quantity, points=points, effective=effective)
+    return Entry(f"r{n}", rule_id, T, T, quantity=quantity, points=points, effective=effective, origin_position=n)
+
+
+def reported(**figures) -> Facts:
+    return Facts(figures=Figures().merged(figures))
 
 
 def card_for(rule_ids_entries: list[Entry], kind: str, place: int | None = None):
@@ -85,15 +89,36 @@ def test_section_floor_A1_1_stops_at_its_maximum_and_other_sections_are_untouche
 
 
 def test_retracted_and_unverified_entries_show_but_do_not_count():
-    facts = Facts()
-    facts = apply(facts, AddEntry(entry("A1.2.5", 1)))
-    facts = apply(facts, AddEntry(entry("A1.5.4", 2, effective=False)))  # an open complaint
-    facts = apply(facts, SetEffective("r1", False))  # retracted
-    card = score(rulebook_2022(), "worker", "s1", "2022H1", facts)
+    retracted, open_complaint = entry("A1.2.5", 1, effective=False), entry("A1.5.4", 2, effective=False)
+    card = score(rulebook_2022(), "worker", "s1", "2022H1", Facts(entries=(retracted, open_complaint)))
     assert card.total == 100 and not card.vetoed
     assert [(ln.rule_id, ln.effective, ln.delta) for ln in card.lines] == [("A1.2.5", False, -5), ("A1.5.4", False, 0)]
-    card = score(rulebook_2022(), "worker", "s1", "2022H1", apply(facts, SetEffective("r2", True)))
+    substantiated = entry("A1.5.4", 2)
+    card = score(rulebook_2022(), "worker", "s1", "2022H1", Facts(entries=(retracted, substantiated)))
     assert card.veto_reasons == ("A1.5.4",)
+
+
+def test_veto_reasons_follow_the_order_the_records_were_made_whatever_order_the_entries_come_in():
+    later, earlier = entry("A1.5.3", 7), entry("A1.5.7", 3)
+    card = card_for([later, earlier], "worker")
+    assert card.veto_reasons == ("A1.5.7", "A1.5.3")
+    assert [ln.rule_id for ln in card.lines] == ["A1.5.7", "A1.5.3"]
+
+
+@pytest.mark.parametrize("rule_id", ["A3.2.1", "A3.2.3"])
+def test_A3_2_1_and_A3_2_3_take_5_points_once_however_often_recorded(rule_id):
+    card = card_for([entry(rule_id, n) for n in (1, 2, 3)], "hall", place=1)
+    assert section_of(card, "A3.2").deducted == 5 and card.total == 95
+    assert [ln.delta for ln in card.lines if ln.rule_id == rule_id] == [-5, -5, -5]  # each record's own effect
+    assert card_for([entry(rule_id, 1, effective=False)], "hall", place=1).total == 100
+
+
+def test_A3_5_2_by_the_reported_rate_and_by_hand_takes_5_points_once():
+    facts = Facts(entries=(entry("A3.5.2", 1),), figures=Figures().merged({"satisfaction_rate": Decimal("0.985")}))
+    card = score(rulebook_2022(), "hall", "h", "2022", facts, hall_place=1)
+    assert section_of(card, "A3.5").deducted == 5
+    by_hand_only = score(rulebook_2022(), "hall", "h", "2022", Facts(entries=(entry("A3.5.2", 1),)), hall_place=1)
+    assert section_of(by_hand_only, "A3.5").deducted == 5
 
 
 def test_A1_1_4a_and_A1_1_4b_split_one_item_into_two_penalties():
@@ -111,7 +136,7 @@ def test_A3_2_6_ties_share_a_place_and_unreported_halls_take_n_plus_1():
 
 
 def test_A3_2_6_takes_2_points_per_place_below_first_within_the_section_floor():
-    halls = {f"h{i}": Facts(figures=Facts().figures.merged({"case_volume": 100 - i})) for i in range(20)}
+    halls = {f"h{i}": reported(case_volume=100 - i) for i in range(20)}
     cards = score_halls(rulebook_2022(), "2022", halls)
     assert section_of(cards["h0"], "A3.2").deducted == 0
     assert section_of(cards["h3"], "A3.2").deducted == 6
@@ -119,21 +144,20 @@ def test_A3_2_6_takes_2_points_per_place_below_first_within_the_section_floor():
 
 
 def test_A3_2_7_one_point_per_wrong_element():
-    facts = apply(Facts(), ReportFigures({"wrong_elements": 7}))
+    facts = reported(wrong_elements=7)
     card = score(rulebook_2022(), "hall", "h", "2022", facts, hall_place=1)
     assert section_of(card, "A3.2").deducted == 7
 
 
 def test_A3_4_1_two_points_per_missing_system_within_the_floor():
-    facts = apply(Facts(), ReportFigures({"systems_missing": ["服务承诺制", "限时办结制", "首问责任制",
-                                                              "AB岗工作制", "责任追究制", "一次性告知制"]}))
+    facts = reported(systems_missing=["服务承诺制", "限时办结制", "首问责任制", "AB岗工作制", "责任追究制", "一次性告知制"])
     card = score(rulebook_2022(), "hall", "h", "2022", facts, hall_place=1)
     assert section_of(card, "A3.4").deducted == 10  # 12 → floor 10
 
 
 @pytest.mark.parametrize(("rate", "taken"), [("0.985", 5), ("0.9899", 5), ("0.99", 0), ("1", 0)])
 def test_A3_5_2_satisfaction_below_99_percent_takes_5_points_once(rate, taken):
-    facts = apply(Facts(), ReportFigures({"satisfaction_rate": Decimal(rate)}))
+    facts = reported(satisfaction_rate=Decimal(rate))
     card = score(rulebook_2022(), "hall", "h", "2022", facts, hall_place=1)
     assert section_of(card, "A3.5").deducted == taken
 
@@ -145,9 +169,8 @@ def test_a_figure_not_reported_takes_nothing():
 
 
 def test_a_later_report_replaces_only_the_fields_it_gives():
-    facts = apply(Facts(), ReportFigures({"case_volume": 10, "wrong_elements": 3}))
-    facts = apply(facts, ReportFigures({"wrong_elements": 1}))
-    assert (facts.figures.case_volume, facts.figures.wrong_elements) == (10, 1)
+    figures = Figures().merged({"case_volume": 10, "wrong_elements": 3}).merged({"wrong_elements": 1})
+    assert (figures.case_volume, figures.wrong_elements) == (10, 1)
 
 
 # --- standings -----------------------------------------------------------------------------

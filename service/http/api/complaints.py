@@ -15,7 +15,8 @@ router = APIRouter(tags=["complaints"])
 
 def _answer(c, complaint_id: str) -> dict:
     complaint = c.ledger.get(Complaint, complaint_id, "complaint_id")
-    return complaint_public(complaint, c.ledger.projection.position_of(complaint_id))
+    projection = c.ledger.projection
+    return complaint_public(complaint, projection.position_of(complaint_id), projection.targets_of(complaint_id))
 
 
 @router.post("/api/complaints", status_code=201, summary="A complaint from the public; counts once substantiated")

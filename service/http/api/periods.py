@@ -5,15 +5,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from domain.periods import check_period_kind, parse_period
-from service.http.deps import Fresh
-from service.http.security import Reader, in_scope
+from service.http.security import Ledgers, Reader, in_scope
 
 router = APIRouter(tags=["periods"])
 
 
 @router.get("/api/periods/{period}/standings",
             summary="Every subject of a kind ranked by total; vetoed subjects last, unranked")
-def standings(period: str, c: Fresh, who: Reader,
+def standings(period: str, c: Ledgers, who: Reader,
               kind: Annotated[Literal["worker", "window", "hall"], Query()]) -> dict:
     the_period = parse_period(period)
     check_period_kind(the_period, kind)

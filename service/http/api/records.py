@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from domain.errors import Invalid
 from domain.records import Record
 from domain.subjects import Subject
 from service.application.history import record_history
@@ -15,9 +16,10 @@ from service.http.views import record_public
 router = APIRouter(tags=["records"])
 
 
-def _answer(c, record_id: str) -> dict:
-    record = c.ledger.get(Record, record_id, "record_id")
-    return record_public(record, c.ledger.projection.position_of(record_id))
+def _answer(c, record_id: str, made: Record | None = None) -> dict:
+    record = made if isinstance(made, Record) else c.ledger.get(Record, record_id, "record_id")
+    projection = c.ledger.projection
+    return record_public(record, projection.position_of(record_id), projection.targets_of(record_id))
 
 
 @router.post("/api/records", status_code=201, summary="Record a finding, praise or assessment")
@@ -25,7 +27,7 @@ def create_record(body: RecordCreate, c: Ledgers, who: Annotated[Principal, Depe
                   key: Key) -> dict:
     saved = c.records.record(who.username, body.subject_id, body.rule_id, body.occurred_at, body.source,
                             body.note, body.quantity, body.points, body.evidence, idempotency=key, who=who)
-    return _answer(c, saved.id)
+    return _answer(c, saved.id, saved.made)
 
 
 @router.post("/api/records/{record_id}/retraction", status_code=201,
@@ -44,7 +46,6 @@ def _scoped(c, who: Principal, record_id: str) -> None:
 @router.get("/api/records/{record_id}", summary="One record")
 def get_record(record_id: str, c: Ledgers, who: Reader) -> dict:
     _scoped(c, who, record_id)
-    c.ledger.projection.catch_up()
     return _answer(c, record_id)
 
 
@@ -52,7 +53,6 @@ def get_record(record_id: str, c: Ledgers, who: Reader) -> dict:
             summary="Every event about a record: who, when received, occurrence time, evidence hashes")
 def history(record_id: str, c: Ledgers, who: Reader) -> dict:
     _scoped(c, who, record_id)
-    c.ledger.projection.catch_up()
     return record_history(c.ledger, record_id)
 
 
@@ -60,6 +60,9 @@ def history(record_id: str, c: Ledgers, who: Reader) -> dict:
              summary="An attendance exception, resolved to A1.1.1, A1.5.2 or nothing")
 def attendance(body: AttendanceCreate, c: Ledgers, who: Annotated[Principal, Depends(allowed("attendance"))],
                key: Key) -> dict:
+    if body.time is not None and body.occurrence is not None:
+        raise Invalid("occurrence", "time 和 occurrence 只能给一个")
+    occurrence = f"@{body.time}" if body.time else f"#{body.occurrence}" if body.occurrence else None
     saved = c.records.attendance(who.username, body.worker_id, body.date, body.kind, body.minutes, body.excused,
-                                body.note, idempotency=key)
+                                body.note, occurrence, idempotency=key)
     return _answer(c, saved.id)

@@ -32,9 +32,10 @@ def get_rulebook(version: str, c: Ledgers, _: Reader) -> dict:
                 "nomination_deadlines": c_.nomination_deadlines,
                 "sections": [
                     {
-                        "id": sec.id, "title": sec.title, "max": None if sec.max is None else number(sec.max),
+                        "id": sec.id, "title": sec.title, "note": sec.note,
+                        "max": None if sec.max is None else number(sec.max),
                         "rules": [
-                            {"id": r.id, "text": r.text, "effect": r.effect,
+                            {"id": r.id, "item": r.item, "text": r.text, "clause": r.clause, "effect": r.effect,
                              "points": None if r.points is None else number(r.points),
                              "rolls_up_to": r.rolls_up_to, "lookback_years": r.lookback_years}
                             for r in sec.rules

@@ -11,7 +11,7 @@ from domain.subjects import Subject
 from projections.replay import scorecard_at
 from service.application.fields import Moment
 from service.documents.dossier import build_dossier
-from service.http.deps import Fresh, Key
+from service.http.deps import Key
 from service.http.schemas import AssignmentCreate, SubjectCreate
 from service.http.security import Ledgers, Principal, Reader, allowed, in_scope, require_scope
 from service.http.views import subject_public
@@ -36,7 +36,7 @@ def reassign(subject_id: str, body: AssignmentCreate, c: Ledgers, who: Manager, 
 
 
 @router.get("/api/subjects", summary="Subjects, optionally of one kind")
-def list_subjects(c: Fresh, who: Reader, kind: Literal["hall", "window", "worker"] | None = None) -> dict:
+def list_subjects(c: Ledgers, who: Reader, kind: Literal["hall", "window", "worker"] | None = None) -> dict:
     items = []
     for k in [kind] if kind else ["hall", "window", "worker"]:
         for row in c.ledger.projection.subjects_of_kind(k):
@@ -69,7 +69,7 @@ def dossier(subject_id: str, c: Ledgers, who: Reader,
             summary="The scorecard for a period, live or as the history stood (as_of / position)")
 def scorecard(
     subject_id: str,
-    c: Fresh,
+    c: Ledgers,
     who: Reader,
     period: Annotated[str, Query(description="2022H1, 2022H2 (workers, windows) or 2022 (halls)")],
     as_of: Annotated[Moment | None, Query(description="a moment, with offset")] = None,

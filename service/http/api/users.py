@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 
 from domain.accounts import User
 from projections import accounts as accounts_model
-from service.http.deps import Fresh, Key
+from service.http.deps import Key
 from service.http.schemas import RoleChange, UserCreate
 from service.http.security import Ledgers, Principal, allowed
 
@@ -35,7 +35,7 @@ def create_user(body: UserCreate, c: Ledgers, who: Annotated[Principal, Depends(
 
 
 @router.get("/api/users", summary="Every account with its role (system and security administrators)")
-def list_users(c: Fresh, _: Annotated[Principal, Depends(allowed("list_users"))]) -> dict:
+def list_users(c: Ledgers, _: Annotated[Principal, Depends(allowed("list_users"))]) -> dict:
     return {"items": [{"id": u["user_id"], "username": u["username"], "role": u["role"], "unit": u["unit"],
                        "must_change_password": bool(u["must_change"])}
                       for u in accounts_model.users(c.ledger.projection.store)]}

@@ -60,7 +60,7 @@ def entry_rows(c: Container, card: dict, rulebook) -> list[dict]:
         if entry["origin"] in ("record", "attendance") and entry["record_id"]:
             record = c.ledger.find(Record, UUID(entry["record_id"]))
             evidence = list(record.evidence) if record else []
-        rule_text = rulebook.rule(entry["rule_id"]).text if rulebook.has_rule(entry["rule_id"]) else ""
+        rule_text = rulebook.rule(entry["rule_id"]).criterion if rulebook.has_rule(entry["rule_id"]) else ""
         rows.append({**entry, "rule_text": rule_text, "evidence": evidence})
     return rows
 

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from service.application.verifications import last_verification, verify_and_record
-from service.http.deps import Fresh
-from service.http.security import container
+from service.http.security import Ledgers, container
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf
 
@@ -18,7 +17,7 @@ Auditor = Allowed("read_trail")
 
 
 @router.get("/ui/audit", response_class=HTMLResponse)
-def audit_page(request: Request, c: Fresh, _: Auditor) -> HTMLResponse:
+def audit_page(request: Request, c: Ledgers, _: Auditor) -> HTMLResponse:
     return page(request, "web/audit.html", "审计", head=c.ledger.projection.chain_head(),
                 last=last_verification(c.ledger), trail=c.ledger.projection.audit_log(None, None, None, None, 20))
 

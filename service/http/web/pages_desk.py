@@ -12,8 +12,7 @@ from domain.errors import Invalid
 from domain.periods import check_period_kind
 from domain.subjects import Subject
 from service.application.history import record_history
-from service.http.deps import Fresh
-from service.http.security import in_scope, require_scope
+from service.http.security import Ledgers, in_scope, require_scope
 from service.http.web.desk import chart, chosen_period, entry_rows, period_choices, self_scores, sheet
 from service.http.web.render import page
 from service.http.web.session import Viewer, may
@@ -23,7 +22,7 @@ Kind = Literal["worker", "window", "hall"]
 
 
 @router.get("/ui/desk", response_class=HTMLResponse)
-def desk(request: Request, c: Fresh, who: Viewer, kind: Kind = "worker", period: str | None = None) -> HTMLResponse:
+def desk(request: Request, c: Ledgers, who: Viewer, kind: Kind = "worker", period: str | None = None) -> HTMLResponse:
     the_period = chosen_period(c, kind, period)
     position, items = c.ledger.projection.standings(kind, the_period.id)
     items = [i for i in items if in_scope(who, i["unit"])]
@@ -31,11 +30,11 @@ def desk(request: Request, c: Fresh, who: Viewer, kind: Kind = "worker", period:
     return page(request, "web/desk.html", "考评台", kind=kind, period=the_period, periods=period_choices(c, kind),
                 items=items, position=position, vetoed=vetoed, round_status=c.rounds.status(kind, the_period),
                 quota=c.rounds.quota(kind, the_period), runs_round=may(who, "run_round"),
-                rule_texts={r.id: r.text for r in c.ledger.rulebook_for(the_period).category(kind).rules()})
+                rule_texts={r.id: r.criterion for r in c.ledger.rulebook_for(the_period).category(kind).rules()})
 
 
 @router.get("/ui/subjects/{subject_id}", response_class=HTMLResponse)
-def subject_page(request: Request, subject_id: str, c: Fresh, who: Viewer, period: str | None = None,
+def subject_page(request: Request, subject_id: str, c: Ledgers, who: Viewer, period: str | None = None,
                  at: Annotated[str | None, Query(max_length=40)] = None,
                  position: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
     """`at` and `position` come from one form: an empty field means "not asked"."""
@@ -58,7 +57,7 @@ def subject_page(request: Request, subject_id: str, c: Fresh, who: Viewer, perio
 
 
 @router.get("/ui/records/{record_id}", response_class=HTMLResponse)
-def record_page(request: Request, record_id: str, c: Fresh, who: Viewer) -> HTMLResponse:
+def record_page(request: Request, record_id: str, c: Ledgers, who: Viewer) -> HTMLResponse:
     history = record_history(c.ledger, record_id)
     subject = c.ledger.projection.subject(history["subject_id"]) or {"name": history["subject_id"], "unit": ""}
     require_scope(who, subject["unit"], "record_id")

@@ -17,9 +17,8 @@ from domain.vocabulary import ATTENDANCE_KINDS
 from service.application.ledger import Idempotency
 from service.documents.importers import ImportRefused, import_attendance, import_figures, import_roster
 from service.http.api.files import MAX_IMPORT
-from service.http.deps import Fresh
 from service.http.errors import status_of
-from service.http.security import container
+from service.http.security import Ledgers, container
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf
 
@@ -37,7 +36,7 @@ def _office_page(request: Request, c, status: int = 200, **context) -> HTMLRespo
 
 
 @router.get("/ui/attendance", response_class=HTMLResponse)
-def attendance_page(request: Request, c: Fresh, _: Office) -> HTMLResponse:
+def attendance_page(request: Request, c: Ledgers, _: Office) -> HTMLResponse:
     return _office_page(request, c)
 
 

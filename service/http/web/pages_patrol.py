@@ -16,9 +16,8 @@ from domain.periods import SHANGHAI
 from domain.records import Record
 from service.application.ledger import Idempotency
 from service.http.api.evidence import evidence_response
-from service.http.deps import Fresh
 from service.http.errors import status_of
-from service.http.security import container
+from service.http.security import Ledgers, container
 from service.http.web.patrol import MAX_PHOTOS, fingerprint, read_finding, recordable_rules, subject_tree
 from service.http.web.render import page, wants_json
 from service.http.web.session import Allowed, Csrf, Viewer
@@ -38,7 +37,7 @@ def _form_page(request: Request, c, status: int = 200, error: str | None = None,
 
 
 @router.get("/ui/patrol", response_class=HTMLResponse)
-def patrol_form(request: Request, c: Fresh, _: Recorder, sent: str | None = None
+def patrol_form(request: Request, c: Ledgers, _: Recorder, sent: str | None = None
                 ) -> HTMLResponse:
     return _form_page(request, c, sent=sent)
 
@@ -95,7 +94,7 @@ def submit(
 
 
 @router.get("/ui/patrol/mine", response_class=HTMLResponse)
-def mine(request: Request, c: Fresh, who: Recorder, sent: str | None = None
+def mine(request: Request, c: Ledgers, who: Recorder, sent: str | None = None
          ) -> HTMLResponse:
     projection = c.ledger.projection
     items, subjects = [], {}

@@ -18,9 +18,8 @@ from domain.errors import Refused
 from domain.objections import Objection
 from service.application.ledger import Idempotency
 from service.application.services import Container
-from service.http.deps import Fresh
 from service.http.errors import status_of
-from service.http.security import container, in_scope
+from service.http.security import Ledgers, container, in_scope
 from service.http.web.render import message, page
 from service.http.web.session import Csrf, Signed, Viewer, may
 
@@ -51,7 +50,7 @@ QUEUES = {
 
 
 @router.get("/ui/queues", response_class=HTMLResponse)
-def queues(request: Request, c: Fresh, who: Viewer, done: str | None = None) -> HTMLResponse:
+def queues(request: Request, c: Ledgers, who: Viewer, done: str | None = None) -> HTMLResponse:
     lists = []
     for kind, queue in QUEUES.items():
         found = c.ledger.projection.open_items(kind, SHOWN)

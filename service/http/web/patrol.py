@@ -57,7 +57,7 @@ def recordable_rules(rulebook: Rulebook) -> list[dict]:
     groups = []
     for kind in ("worker", "window", "hall"):
         for section in rulebook.category(kind).sections:
-            rules = [{"id": r.id, "text": r.text, "effect": r.effect, "label": rule_effect_label(r)}
+            rules = [{"id": r.id, "text": r.criterion, "effect": r.effect, "label": rule_effect_label(r)}
                      for r in section.rules if r.effect not in COMPUTED_FROM_FIGURES]
             if rules:
                 groups.append({"kind": kind, "id": section.id, "title": section.title, "rules": rules})

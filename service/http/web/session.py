@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from service.application.accounts import Unauthenticated
 from service.application.principal import Principal
+from service.http.hardening import identify
 from service.http.security import PERMISSIONS, container
 
 COOKIE = "ledger_session"
@@ -58,7 +59,7 @@ def page_user(request: Request) -> Principal:
         who, must_change = container(request).accounts.authenticate(token)
     except Unauthenticated:
         raise LoginRequired(target) from None
-    request.state.principal = who  # for the operation log (hardening.py)
+    identify(request, who)  # for the operation log (hardening.py)
     request.state.csrf = csrf_token(token)
     request.state.must_change = must_change
     if must_change and request.url.path not in BEFORE_PASSWORD_CHANGE:
