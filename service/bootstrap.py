@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import psycopg
+from argon2 import PasswordHasher
 
 from domain.rulebook import RulebookLibrary
 from projections import chain, schema
@@ -48,10 +49,11 @@ def _check_read_model_version(store) -> None:
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catch_up: bool = True,
-              rulebooks: RulebookLibrary | None = None) -> Container:
+              rulebooks: RulebookLibrary | None = None, password_hasher: PasswordHasher | None = None) -> Container:
     """Opens the store: creates what a new one lacks, rebuilds a read model of an earlier
     release, and (unless `catch_up=False`, for `evalctl rebuild`) applies anything appended
-    without being applied. `rulebooks` replaces the shipped ones (tests)."""
+    without being applied. `rulebooks` replaces the shipped ones and `password_hasher` the real
+    argon2 parameters (tests: a password hashed at full cost takes tens of milliseconds)."""
     settings = settings or Settings()
     clock = clock or Clock(settings.now)
     env = persistence_env(settings.database_url, settings.pool_size, settings.create_tables)
@@ -74,5 +76,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catc
     return Container(settings=settings, clock=clock, ledger=ledger, roster=Roster(ledger), records=Records(ledger),
                      complaints=Complaints(ledger, rounds), figures=Figures(ledger), rounds=rounds,
                      nominations=Nominations(ledger, rounds), disputes=Disputes(ledger, rounds),
-                     accounts=Accounts(ledger, settings),
+                     accounts=Accounts(ledger, settings, password_hasher),
                      checkpoints=chain.Checkpoints(settings.chain_checkpoints / f"{store_label(settings.database_url)}.txt"))

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 
 from service.application.services import Container
 from service.bootstrap import bootstrap
@@ -78,8 +79,13 @@ def clock() -> SettableClock:
     return SettableClock(datetime.fromisoformat("2022-01-03T09:00:00+08:00"))
 
 
+# Passwords hashed at a fraction of the real cost: the service's own parameters are checked once
+# (tests/integration/test_security.py), and hundreds of logins need not each take 50 ms.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def make_container(database_url: str, clock: SettableClock) -> Container:
-    return bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN), clock)
+    return bootstrap(Settings(database_url=database_url, admin_token=ADMIN_TOKEN), clock, password_hasher=CHEAP_HASHER)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,14 +89,38 @@ def initial_password() -> str:
     return core + secrets.choice(string.digits) + secrets.choice("!@#$%&*") + secrets.choice(string.ascii_uppercase)
 
 
+class SessionActivity:
+    """When each session was last used, as this process saw it: kept in memory so that reading
+    never writes, and written out by a background job (`Accounts.flush_activity`)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, digest: str, moment: datetime) -> None:
+        with self._lock:
+            self._seen[digest] = moment
+
+    def last_seen(self, digest: str, stored: datetime) -> datetime:
+        with self._lock:
+            return max(stored, self._seen.get(digest, stored))
+
+    def take(self) -> dict[str, datetime]:
+        with self._lock:
+            seen, self._seen = self._seen, {}
+        return seen
+
+
 class Accounts:
-    def __init__(self, ledger: Ledger, settings: Settings):
+    def __init__(self, ledger: Ledger, settings: Settings, hasher: PasswordHasher | None = None):
         self.ledger = ledger
         self.settings = settings
-        self.hasher = PasswordHasher()  # argon2id with the library's current parameters
+        # argon2id with the library's current parameters; tests hand in cheap ones (bootstrap).
+        self.hasher = hasher or PasswordHasher()
         self.store = ledger.projection.store
         self.login_limit = RateLimit(settings.login_per_address, 15 * 60)
         self._unknown_hash = self.hasher.hash(secrets.token_urlsafe(16))  # what an unknown name is checked against
+        self.activity = SessionActivity()
 
     def now(self) -> datetime:
         return self.ledger.now()
@@ -296,29 +321,40 @@ class Accounts:
             return Principal("bootstrap-admin", "admin", "office_admin", None), False
         now = self.now()
         digest = token_digest(token)
+        # One read of the read model (the users and tokens it keeps, projections/accounts.py):
+        # authenticating a request neither replays the user's events nor writes anything.
         with self.store.transaction(commit=False) as cur:
-            row = cur.one("SELECT * FROM {p}auth_sessions WHERE token_hash = ?", [digest])
+            row = cur.one("SELECT s.*, u.username, u.role, u.unit, u.must_change FROM {p}auth_sessions s"
+                          " JOIN {p}rm_users u ON u.user_id = s.user_id WHERE s.token_hash = ?", [digest])
+            issued = None if row is not None else cur.one(
+                "SELECT t.*, u.username, u.role, u.unit, u.credentials_since FROM {p}rm_tokens t"
+                " JOIN {p}rm_users u ON u.user_id = t.user_id WHERE t.token_id = ?",
+                [str(ApiToken.create_id(digest=digest))])
         if row is not None:
             if row["revoked"]:
                 raise Unauthenticated("Authorization", "会话已结束(已退出,或密码已修改或重置),请重新登录")
             if datetime.fromisoformat(row["expires_at"]) <= now:
                 raise Unauthenticated("Authorization", "会话已超过 12 小时,请重新登录")
-            last_seen = datetime.fromisoformat(row["last_seen"])
-            if last_seen + IDLE <= now:
+            if self.activity.last_seen(digest, datetime.fromisoformat(row["last_seen"])) + IDLE <= now:
                 raise Unauthenticated("Authorization", "30 分钟无操作,会话已超时,请重新登录")
-            if now - last_seen >= ACTIVITY_STEP:  # not a write transaction on every read
-                with self.store.transaction() as cur:
-                    cur.execute("UPDATE {p}auth_sessions SET last_seen = ? WHERE token_hash = ?",
-                                [utc_text(now), digest])
-            user = self.user(row["user_id"])
-            return Principal(str(user.id), user.username, user.role, user.unit), user.must_change_password
-        issued = self.ledger.find(ApiToken, ApiToken.create_id(digest=digest))
+            self.activity.seen(digest, now)
+            return Principal(row["user_id"], row["username"], row["role"], row["unit"]), bool(row["must_change"])
         if issued is None:
             raise Unauthenticated("Authorization", "令牌无效")
-        user = self.user(issued.user_id)
-        if not issued.valid_for(user, now):
+        since = issued["credentials_since"]
+        if issued["revoked_at"] is not None or issued["expires_at"] <= utc_text(now) or \
+                (since is not None and issued["issued_at"] <= since):
             raise Unauthenticated("Authorization", "令牌已过期或已吊销(修改或重置密码后,此前的令牌都失效)")
-        return Principal(str(user.id), user.username, user.role, user.unit), False
+        return Principal(issued["user_id"], issued["username"], issued["role"], issued["unit"]), False
+
+    def flush_activity(self) -> None:
+        """Writes the sessions' last activity seen by this process (a background job, every
+        minute and at shutdown): other processes then see it too, and no read ever writes."""
+        seen = self.activity.take()
+        if seen:
+            with self.store.transaction() as cur:
+                cur.executemany("UPDATE {p}auth_sessions SET last_seen = ? WHERE token_hash = ? AND last_seen < ?",
+                                [(utc_text(moment), digest, utc_text(moment)) for digest, moment in seen.items()])
 
     # --- API tokens ----------------------------------------------------------------------------
 

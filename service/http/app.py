@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         yield
         flushing.cancel()
         flush_refusals(container, refusals, everything=True)
+        container.accounts.flush_activity()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         container.close()

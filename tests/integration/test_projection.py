@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.accounts import ApiToken, User
 from domain.records import Record
 from projections.replay import replay_scorecard
 from projections.store import ReadStore
@@ -18,7 +19,7 @@ from projections.verify import verify
 from projections.writer import Writer
 from service.config.clock import SettableClock
 from service.http.app import create_app
-from tests.api import AUDIT_TOPICS
+from tests.api import AUDIT_TOPICS, Api, account
 from tests.conftest import ADMIN, make_container
 
 NOW = datetime.fromisoformat("2022-06-20T12:00:00+08:00")
@@ -195,11 +196,19 @@ def test_standings_kept_per_position_follow_every_write_even_one_made_by_another
 
 @pytest.mark.parametrize("url", STORES, indirect=True)
 def test_reads_never_write(url, monkeypatch):
-    container = make_container(url, SettableClock(NOW))
+    """Neither catching up, nor a session's activity, nor replaying the user's events: a GET, with
+    a session or an API token, writes nothing (a session's activity is kept in memory and written
+    by a background job)."""
+    clock = SettableClock(NOW)
+    container = make_container(url, clock)
     with TestClient(create_app(container=container)) as http:
+        made = account(Api(http, clock, ADMIN), "inspector")
+        session = {"Authorization": f"Bearer {made['session']}"}
+        token = made["token"]
         _, window, workers = county(container, workers=2)
         findings(container, workers, 6)
         record_id = container.ledger.projection.authored_by("t", 1)[0]
+        earlier = container.ledger.projection.position() - 2
         writes = []
         real = ReadStore.transaction
 
@@ -210,15 +219,37 @@ def test_reads_never_write(url, monkeypatch):
 
         monkeypatch.setattr(ReadStore, "transaction", watched)
         monkeypatch.setattr(container.ledger.recorder, "read_model", lambda *_: writes.append("append"))
-        for path, params in (
-            (f"/api/subjects/{workers[0]}/scorecard", {"period": "2022H1"}),
-            (f"/api/subjects/{workers[0]}/scorecard", {"period": "2022H1", "position": 3}),
-            ("/api/periods/2022H1/standings", {"kind": "worker"}),
-            ("/api/subjects", {}),
-            (f"/api/records/{record_id}", {}),
-            (f"/api/records/{record_id}/history", {}),
-            ("/api/periods/2022H1", {"kind": "worker"}),
-            ("/api/health", {}),
-        ):
-            assert http.get(path, params=params, headers=ADMIN).status_code == 200, path
+        real_get = container.ledger.repository.get
+
+        def get(*args, **kwargs):  # authenticating must not replay a user's or a token's events
+            found = real_get(*args, **kwargs)
+            if isinstance(found, User | ApiToken):
+                writes.append(f"replayed {type(found).__name__}")
+            return found
+
+        monkeypatch.setattr(container.ledger.repository, "get", get)
+        clock.advance(minutes=5)  # a session's activity changes, and must not be written by the read
+        for headers in (ADMIN, session, {"Authorization": f"Bearer {token}"}):
+            for path, params in (
+                (f"/api/subjects/{workers[0]}/scorecard", {"period": "2022H1"}),
+                (f"/api/subjects/{workers[0]}/scorecard", {"period": "2022H1", "position": earlier}),
+                ("/api/periods/2022H1/standings", {"kind": "worker"}),
+                ("/api/subjects", {}),
+                ("/api/periods/2022H1", {"kind": "worker"}),
+                ("/api/health", {}),
+            ):
+                assert http.get(path, params=params, headers=headers).status_code == 200, (path, headers)
+        monkeypatch.undo()
+        writes = []
+        for path in (f"/api/records/{record_id}", f"/api/records/{record_id}/history"):  # records read their history
+            assert http.get(path, headers=ADMIN).status_code == 200
+        monkeypatch.setattr(ReadStore, "transaction", watched)
         assert writes == []
+        monkeypatch.undo()
+        # The session stays alive on reads alone, and the background job writes its activity.
+        clock.advance(minutes=28)
+        assert http.get("/api/health", headers=session).status_code == 200
+        assert http.get("/api/subjects", headers=session).status_code == 200
+        container.accounts.flush_activity()
+        clock.advance(minutes=29)
+        assert http.get("/api/subjects", headers=session).status_code == 200

@@ -312,3 +312,21 @@ def test_nobody_changes_their_own_role(sqlite_client, clock):
     assert changed.status_code == 201 and changed.json()["role"] == "unit_admin"
     # The change takes effect on the user's existing token at once.
     assert sqlite_client.post("/api/records", json={}, headers=bearer(inspector["token"])).status_code == 403
+
+
+def test_the_service_hashes_passwords_with_argon2id_at_the_librarys_full_cost(stores, clock):
+    """The tests use cheap parameters (tests/conftest.py); the service, as built by the composition
+    root without them, uses argon2id with the library's own."""
+    from argon2 import PasswordHasher
+
+    from service.bootstrap import bootstrap
+    from service.config.settings import Settings
+
+    container = bootstrap(Settings(database_url=stores.url("sqlite"), scheduler=False), clock)
+    try:
+        stored = container.accounts.hasher.hash("Correct-Horse-1")
+        real = PasswordHasher()
+        assert stored.startswith(f"$argon2id$v=19$m={real.memory_cost},t={real.time_cost},p={real.parallelism}$")
+        assert real.verify(stored, "Correct-Horse-1")
+    finally:
+        container.close()
