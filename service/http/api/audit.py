@@ -14,12 +14,16 @@ from fastapi.responses import Response
 from service.application.fields import Moment
 from service.application.principal import Principal
 from service.documents.spreadsheet import csv_text
+from service.http.answers import AuditLogPublic
 from service.http.security import Ledgers, allowed
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/api/audit-log", summary="Every write and login attempt: who, when, from where, what, outcome")
+@router.get("/api/audit-log", summary="Every write and login attempt: who, when, from where, what, outcome",
+            response_class=Response,
+            responses={200: {"model": AuditLogPublic, "content": {"text/csv": {}},
+                             "description": "the trail as JSON, or as CSV with `format=csv`"}})
 def audit_log(c: Ledgers, _: Annotated[Principal, Depends(allowed("read_trail"))],
               since: Moment | None = None, until: Moment | None = None, actor: str | None = None,
               action: str | None = None, limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,

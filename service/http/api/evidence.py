@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
 
 from domain.evidence import MAX_BYTES, Evidence, is_image
+from service.http.answers import EvidencePublic
 from service.http.security import Ledgers, Principal, Reader, allowed
 
 router = APIRouter(tags=["evidence"])
@@ -17,7 +18,8 @@ def evidence_public(evidence: Evidence) -> dict:
 
 
 @router.post("/api/evidence", status_code=201,
-             summary="Upload a photo or PDF (multipart field `file`); stored by SHA-256, max 10 MB")
+             summary="Upload a photo or PDF (multipart field `file`); stored by SHA-256, max 10 MB",
+             response_model=EvidencePublic, response_model_exclude_unset=True)
 async def upload(file: Annotated[UploadFile, File()], c: Ledgers,
                  who: Annotated[Principal, Depends(allowed("upload_evidence"))]) -> dict:
     data = await file.read(MAX_BYTES + 1)
@@ -25,7 +27,8 @@ async def upload(file: Annotated[UploadFile, File()], c: Ledgers,
     return evidence_public(c.ledger.get(Evidence, saved.id, "id"))
 
 
-@router.get("/api/evidence/{evidence_id}", summary="An evidence file's description (if the caller may see it)")
+@router.get("/api/evidence/{evidence_id}", summary="An evidence file's description (if the caller may see it)",
+            response_model=EvidencePublic, response_model_exclude_unset=True)
 def describe(evidence_id: str, c: Ledgers, who: Reader) -> dict:
     return evidence_public(c.nominations.readable_evidence(who, evidence_id))
 

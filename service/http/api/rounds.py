@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from service.application.rounds import round_public
+from service.http.answers import PeriodPublic, ProposalPublic
 from service.http.deps import Key
 from service.http.schemas import TieDecisionCreate
 from service.http.security import Ledgers, Principal, Reader, allowed, in_scope
@@ -26,7 +27,8 @@ def _scoped(c, who: Principal, kind: str) -> Callable[[str], bool]:
 
 
 @router.get("/api/periods/{period}", summary="A period's round: status, dates, frozen position, lists "
-                                             "(a unit administrator sees revisions of its own unit's subjects)")
+                                             "(a unit administrator sees revisions of its own unit's subjects)",
+             response_model=PeriodPublic, response_model_exclude_unset=True)
 def get_period(period: str, kind: Kind, c: Ledgers, who: Reader) -> dict:
     body = round_public(c.rounds, kind, c.rounds.period(kind, period))
     mine = _scoped(c, who, kind)
@@ -36,7 +38,8 @@ def get_period(period: str, kind: Kind, c: Ledgers, who: Reader) -> dict:
 
 
 @router.post("/api/periods/{period}/close", status_code=201,
-             summary="Close the period by hand: standings frozen at a log position (the scheduler does it at the end)")
+             summary="Close the period by hand: standings frozen at a log position (the scheduler does it at the end)",
+             response_model=PeriodPublic, response_model_exclude_unset=True)
 def close(period: str, kind: Kind, c: Ledgers, who: Office, key: Key) -> dict:
     the_period = c.rounds.period(kind, period)
     c.rounds.close(who.username, kind, the_period, idempotency=key)
@@ -44,7 +47,8 @@ def close(period: str, kind: Kind, c: Ledgers, who: Office, key: Key) -> dict:
 
 
 @router.get("/api/periods/{period}/proposal", summary="Nominated, non-vetoed subjects by total, up to the quota "
-                                                      "(a unit administrator sees its own unit's)")
+                                                      "(a unit administrator sees its own unit's)",
+             response_model=ProposalPublic, response_model_exclude_unset=True)
 def proposal(period: str, kind: Kind, c: Ledgers, who: Reader) -> dict:
     p = c.rounds.proposal(kind, c.rounds.period(kind, period))
     mine = _scoped(c, who, kind)  # ranks stay those of the whole county, as in the standings
@@ -54,14 +58,16 @@ def proposal(period: str, kind: Kind, c: Ledgers, who: Reader) -> dict:
 
 
 @router.post("/api/periods/{period}/tie-decision", status_code=201,
-             summary="The leading group's choice among subjects tied across the cut-off")
+             summary="The leading group's choice among subjects tied across the cut-off",
+             response_model=PeriodPublic, response_model_exclude_unset=True)
 def tie_decision(period: str, kind: Kind, body: TieDecisionCreate, c: Ledgers, who: Office, key: Key) -> dict:
     the_period = c.rounds.period(kind, period)
     c.rounds.decide_tie(who.username, kind, the_period, body.chosen, body.note, idempotency=key)
     return round_public(c.rounds, kind, the_period)
 
 
-@router.post("/api/periods/{period}/notice", status_code=201, summary="Publish the public notice (公示)")
+@router.post("/api/periods/{period}/notice", status_code=201, summary="Publish the public notice (公示)",
+             response_model=PeriodPublic, response_model_exclude_unset=True)
 def notice(period: str, kind: Kind, c: Ledgers, who: Office, key: Key) -> dict:
     the_period = c.rounds.period(kind, period)
     c.rounds.publish_notice(who.username, kind, the_period, idempotency=key)
@@ -69,7 +75,8 @@ def notice(period: str, kind: Kind, c: Ledgers, who: Office, key: Key) -> dict:
 
 
 @router.post("/api/periods/{period}/final", status_code=201,
-             summary="Make the list final once the notice has run and every objection is ruled")
+             summary="Make the list final once the notice has run and every objection is ruled",
+             response_model=PeriodPublic, response_model_exclude_unset=True)
 def final(period: str, kind: Kind, c: Ledgers, who: Office, key: Key) -> dict:
     the_period = c.rounds.period(kind, period)
     c.rounds.finalise(who.username, kind, the_period, idempotency=key)

@@ -11,6 +11,7 @@ from domain.subjects import Subject
 from projections.replay import scorecard_at
 from service.application.fields import Moment
 from service.documents.dossier import build_dossier
+from service.http.answers import ScorecardPublic, SubjectPublic, SubjectsPublic
 from service.http.deps import Key
 from service.http.schemas import AssignmentCreate, SubjectCreate
 from service.http.security import Ledgers, Principal, Reader, allowed, in_scope, require_scope
@@ -21,7 +22,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Manager = Annotated[Principal, Depends(allowed("manage_subjects"))]
 
 
-@router.post("/api/subjects", status_code=201, summary="Create a hall, window or worker")
+@router.post("/api/subjects", status_code=201, summary="Create a hall, window or worker",
+             response_model=SubjectPublic, response_model_exclude_unset=True)
 def create_subject(body: SubjectCreate, c: Ledgers, who: Manager, key: Key) -> dict:
     saved = c.roster.create(who.username, body.kind, body.name, body.unit, body.code, body.parent_id,
                                     body.effective_at, idempotency=key)
@@ -29,13 +31,15 @@ def create_subject(body: SubjectCreate, c: Ledgers, who: Manager, key: Key) -> d
 
 
 @router.post("/api/subjects/{subject_id}/assignment", status_code=201,
-             summary="Move a window to another hall or a worker to another window from a moment on")
+             summary="Move a window to another hall or a worker to another window from a moment on",
+             response_model=SubjectPublic, response_model_exclude_unset=True)
 def reassign(subject_id: str, body: AssignmentCreate, c: Ledgers, who: Manager, key: Key) -> dict:
     saved = c.roster.reassign(who.username, subject_id, body.parent_id, body.effective_at, idempotency=key)
     return subject_public(c.ledger.get(Subject, saved.id, "subject_id"), c.clock.now())
 
 
-@router.get("/api/subjects", summary="Subjects, optionally of one kind")
+@router.get("/api/subjects", summary="Subjects, optionally of one kind",
+            response_model=SubjectsPublic, response_model_exclude_unset=True)
 def list_subjects(c: Ledgers, who: Reader, kind: Literal["hall", "window", "worker"] | None = None) -> dict:
     items = []
     for k in [kind] if kind else ["hall", "window", "worker"]:
@@ -48,7 +52,8 @@ def list_subjects(c: Ledgers, who: Reader, kind: Literal["hall", "window", "work
     return {"items": items}
 
 
-@router.get("/api/subjects/{subject_id}", summary="One subject with its assignments")
+@router.get("/api/subjects/{subject_id}", summary="One subject with its assignments",
+            response_model=SubjectPublic, response_model_exclude_unset=True)
 def get_subject(subject_id: str, c: Ledgers, who: Reader) -> dict:
     subject = c.ledger.get(Subject, subject_id, "subject_id")
     require_scope(who, subject.unit)
@@ -66,7 +71,8 @@ def dossier(subject_id: str, c: Ledgers, who: Reader,
 
 
 @router.get("/api/subjects/{subject_id}/scorecard",
-            summary="The scorecard for a period, live or as the history stood (as_of / position)")
+            summary="The scorecard for a period, live or as the history stood (as_of / position)",
+             response_model=ScorecardPublic, response_model_exclude_unset=True)
 def scorecard(
     subject_id: str,
     c: Ledgers,

@@ -1,0 +1,401 @@
+"""What each JSON operation answers, declared so that `/openapi.json` shows it and every answer
+is checked against it (FastAPI validates a route's answer by its `response_model`; an answer
+with a field its model does not declare fails the request in the tests, not silently). Named
+`XPublic` after the resource. Times are ISO 8601 with offset; points are numbers (95 or 92.5)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Number = int | float
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- health, accounts -----------------------------------------------------------------------
+
+class HealthPublic(Answer):
+    status: Literal["ok"]
+    store: Literal["sqlite", "postgresql"]
+    now: str
+    log_position: int
+    read_model_position: int
+
+
+class SessionPublic(Answer):
+    token: str
+    expires_at: str
+    must_change_password: bool
+
+
+class TokenIssued(Answer):
+    id: str
+    token: str  # shown once
+    name: str
+    label: str
+    expires_at: str
+
+
+class TokenPublic(Answer):
+    id: str
+    name: str
+    label: str
+    issued_at: str
+    expires_at: str
+    revoked_at: str | None
+    active: bool
+
+
+class TokensPublic(Answer):
+    items: list[TokenPublic]
+
+
+class TokenRevoked(Answer):
+    id: str
+    revoked: bool
+
+
+class UserPublic(Answer):
+    id: str
+    username: str
+    role: str
+    unit: str | None
+    must_change_password: bool
+    initial_password: str | None = None  # shown once, when the password was made by the service
+
+
+class UsersPublic(Answer):
+    items: list[UserPublic]
+
+
+class AuditEntry(Answer):
+    position: int
+    at: str
+    actor: str
+    role: str | None
+    address: str | None
+    action: str
+    status: int | None
+    success: bool
+    detail: str | None
+
+
+class AuditLogPublic(Answer):
+    items: list[AuditEntry]
+    retention_days: int
+
+
+# --- subjects, records, complaints, figures ------------------------------------------------------
+
+class Assignment(Answer):
+    parent_id: str
+    effective_at: str | None
+
+
+class SubjectPublic(Answer):
+    id: str
+    kind: Literal["hall", "window", "worker"]
+    name: str
+    unit: str
+    code: str | None
+    parent_id: str | None = None
+    assignments: list[Assignment]
+
+
+class SubjectsPublic(Answer):
+    items: list[SubjectPublic]
+
+
+class Target(Answer):
+    subject_id: str
+    period: str
+    rule_id: str
+
+
+class Retraction(Answer):
+    reason: str
+    actor: str
+    recorded_at: str
+
+
+class AttendanceRow(Answer):
+    date: str
+    kind: Literal["late", "early_leave", "absent"]
+    minutes: int | None
+    excused: bool
+    occurrence: str
+
+
+class RecordPublic(Answer):
+    id: str
+    subject_id: str
+    rule_id: str | None
+    occurred_at: str
+    recorded_at: str
+    source: str
+    note: str
+    quantity: int
+    points: Number | None
+    evidence: list[str]
+    actor: str
+    period: str | None
+    counts_in: list[Target]
+    position: int | None
+    effective: bool
+    retraction: Retraction | None
+    attendance: AttendanceRow | None = None
+
+
+class HistoryEvent(Answer):
+    model_config = ConfigDict(extra="allow")  # each kind of event adds its own fields (rule, reason, grounds…)
+
+    event: str
+    version: int
+    position: int | None
+    actor: str
+    received_at: str
+    occurred_at: str
+
+
+class RecordHistoryPublic(Answer):
+    record_id: str
+    subject_id: str
+    effective: bool
+    events: list[HistoryEvent]
+
+
+class Verdict(Answer):
+    substantiated: bool
+    note: str
+    actor: str
+    recorded_at: str
+
+
+class ComplaintPublic(Answer):
+    id: str
+    subject_id: str
+    received_at: str
+    recorded_at: str
+    channel: str
+    summary: str
+    status: Literal["open", "substantiated", "dismissed"]
+    period: str | None
+    counts_in: list[Target]
+    position: int | None
+    verdict: Verdict | None
+
+
+class FiguresPublic(Answer):
+    hall_id: str
+    year: int
+    case_volume: int | None
+    wrong_elements: int | None
+    systems_missing: list[str] | None
+    satisfaction_rate: Number | None
+
+
+# --- scorecards and standings --------------------------------------------------------------------
+
+class SectionPublic(Answer):
+    id: str
+    title: str
+    max: Number
+    deducted: Number
+    score: Number
+
+
+class LinePublic(Answer):
+    record_id: str | None
+    rule_id: str
+    occurred_at: str | None
+    recorded_at: str | None
+    delta: Number
+    effective: bool
+    note: str
+    origin: str
+    quantity: int
+    points: Number | None
+    from_subject_id: str | None
+    actor: str
+    reason: str
+
+
+class ScorecardPublic(Answer):
+    subject_id: str
+    kind: str
+    period: str
+    rulebook: str
+    total: Number
+    bonus: Number
+    vetoed: bool
+    veto_reasons: list[str]
+    sections: list[SectionPublic]
+    entries: list[LinePublic]
+    as_of_position: int
+
+
+class Standing(Answer):
+    subject_id: str
+    name: str
+    unit: str
+    code: str | None
+    total: Number
+    bonus: Number
+    vetoed: bool
+    veto_reasons: list[str]
+    rank: int | None
+    nominated: bool
+
+
+class StandingsPublic(Answer):
+    period: str
+    kind: str
+    status: str
+    as_of_position: int
+    items: list[Standing]
+
+
+# --- the round -------------------------------------------------------------------------------------
+
+class Listed(Answer):
+    subject_id: str
+    name: str
+    unit: str = ""
+    total: Number
+    rank: int
+
+
+class ChainHead(Answer):
+    position: int
+    link: str
+
+
+class TieDecision(Answer):
+    chosen: list[str]
+    note: str
+    actor: str
+    recorded_at: str
+
+
+class Objections(Answer):
+    open: int
+    total: int
+
+
+class Removed(Answer):
+    subject_id: str
+    name: str
+    reason: str
+
+
+class Change(Answer):
+    subject_id: str
+    name: str
+    old_total: Number | None
+    new_total: Number | None
+    old_rank: int | None
+    new_rank: int | None
+    old_vetoed: bool | None
+    new_vetoed: bool | None
+
+
+class Revision(Answer):
+    number: int
+    cause: dict[str, str | bool]
+    changes: list[Change]
+    position: int
+    after_final: bool
+    actor: str
+    recorded_at: str
+
+
+class PeriodPublic(Answer):
+    """A period's round; the fields after `quota` appear as the round reaches each step."""
+
+    period: str
+    kind: str
+    status: Literal["open", "closed", "notice", "final"]
+    starts: str
+    ends: str
+    nomination_deadline: str
+    quota: int
+    closed_at: str | None = None
+    frozen_position: int | None = None
+    rulebook: str | None = None
+    tie_decision: TieDecision | None = None
+    notice_starts: str | None = None
+    notice_ends: str | None = None
+    notice_list: list[Listed] | None = None
+    objections: Objections | None = None
+    notice_chain_head: ChainHead | None = None
+    final_list: list[Listed] | None = None
+    removed: list[Removed] | None = None
+    finalised_at: str | None = None
+    chain_head: ChainHead | None = None
+    revisions: list[Revision] | None = None
+    revised_after_final: bool | None = None
+
+
+class ProposalPublic(Answer):
+    period: str
+    kind: str
+    quota: int
+    items: list[Listed]
+    tie_at_cutoff: bool
+    tied: list[str]
+    places_for_tied: int
+    tie_decided: bool
+
+
+# --- evidence, objections, disputes, calendar -------------------------------------------------------
+
+class EvidencePublic(Answer):
+    id: str
+    sha256: str
+    content_type: str
+    size: int
+    filename: str
+
+
+class Ruling(Answer):
+    upheld: bool
+    note: str
+    actor: str
+    recorded_at: str
+
+
+class ObjectionPublic(Answer):
+    id: str
+    period: str
+    kind: str
+    subject_id: str
+    text: str
+    contact: str | None
+    received_at: str
+    status: Literal["open", "upheld", "dismissed"]
+    ruling: Ruling | None
+
+
+class DisputePublic(Answer):
+    id: str
+    record_id: str
+    subject_id: str
+    grounds: str
+    actor: str
+    recorded_at: str
+    status: Literal["open", "upheld", "dismissed"]
+    ruling: Ruling | None
+
+
+class CalendarDayPublic(Answer):
+    date: str
+    kind: Literal["holiday", "workday"]
+    name: str
+
+
+class CalendarPublic(Answer):
+    days: list[CalendarDayPublic]
