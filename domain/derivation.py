@@ -8,8 +8,12 @@ reassignment is in the roster when its own effects are derived). The readings ap
 
 - A record counts for its own subject in the periods the command placed it in (`counts_in`,
   fixed when it was made: the periods open then, look-back included; readings 3 and 4), under
-  the rule it names if that period's rulebook has it; otherwise it stays on the card without
-  counting, saying why.
+  that period's rulebook: by the rule it names, or the rule that version's `carries_from` maps
+  it to; if neither, it stays on the card without counting, saying why (`held`).
+- A rulebook version the office loads (RulebookVersion events) is known from its position on.
+  Every period it takes over (now scored under it, no round of it closed: otherwise the event
+  is refused) is re-derived: its entries count again under the new version, and its cards are
+  summed again.
 - A worker's veto that the rulebook rolls up also counts on the window the worker served at
   when it happened, as the roster is known *now* (reading 6): a back-dated reassignment moves
   it, and both windows' cards show the move. A window whose round of that period is closed is
@@ -25,9 +29,11 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.complaints import Complaint
+from domain.errors import Conflict
 from domain.facts import Entry
 from domain.records import Record
-from domain.rulebook import Rulebook
+from domain.rulebook import Rulebook, parse_rulebook
+from domain.rulebook_versions import RulebookVersion
 from domain.subjects import Subject
 
 Placed = tuple[str, str, Entry]  # (subject id, period id, the entry's latest version)
@@ -40,14 +46,27 @@ class History(Protocol):
 
     def rulebook_of(self, period: str) -> Rulebook: ...
 
+    def adopt(self, rulebook: Rulebook) -> None:
+        """From now on the history knows this version (added, or replacing the one so named)."""
+
+    def closed_rounds(self) -> set[tuple[str, str]]: ...
+
+    def periods(self) -> set[str]:
+        """Every period with a card (an entry, or a hall's figures)."""
+
 
 class Book(Protocol):
     def entries_of(self, record_id: str) -> list[Placed]: ...
 
     def entries_on(self, subject_id: str) -> list[Placed]: ...
 
+    def entries_in(self, period: str) -> list[Placed]: ...
+
     def put(self, subject_id: str, period: str, entry: Entry) -> None:
         """Makes `entry` the latest version of (subject, period, entry.record_id)."""
+
+    def rescore(self, period: str) -> None:
+        """Every card of the period is summed again under the period's rulebook."""
 
 
 def derive(event: object, position: int, history: History, book: Book) -> None:
@@ -68,6 +87,8 @@ def derive(event: object, position: int, history: History, book: Book) -> None:
         _restate(book, str(event.originator_id), effective=event.substantiated, reason=reason)
     elif isinstance(event, Subject.Reassigned):
         _follow_roster(str(event.originator_id), position, history, book)
+    elif isinstance(event, RulebookVersion.Adopted | RulebookVersion.Replaced):
+        _adopt(parse_rulebook(event.rulebook), history, book)
 
 
 def _own_entry(event: Record.Created | Record.Corrected, origin: str, position: int) -> Entry:
@@ -89,7 +110,7 @@ def _place(subject_id: str, kind: str, own: Entry, counts_in: list[dict], histor
         if target["subject_id"] != subject_id:
             continue  # release 0.1 kept roll-ups here too; they are derived now
         period = target["period"]
-        entry = own if own.rule_id == target["rule_id"] else replace(own, rule_id=target["rule_id"])
+        entry = replace(own, rule_id=target["rule_id"], recorded_rule_id=target["rule_id"])
         entry = _under_rulebook(entry, history.rulebook_of(period))
         book.put(subject_id, period, entry)
         if kind == "worker":
@@ -99,9 +120,14 @@ def _place(subject_id: str, kind: str, own: Entry, counts_in: list[dict], histor
 
 
 def _under_rulebook(entry: Entry, rulebook: Rulebook) -> Entry:
-    if rulebook.has_rule(entry.rule_id):
-        return entry
-    return replace(entry, effective=False, reason=f"{rulebook.version} 版考评标准中没有规则 {entry.rule_id},不计入本期")
+    """The entry as the period's rulebook counts it: under the rule the record names, or the one
+    the version maps it to (`carries_from`); held back, saying why, if it has neither."""
+    recorded = entry.recorded_rule_id or entry.rule_id
+    rule_id = rulebook.rule_for(recorded)
+    if rule_id is None:
+        return replace(entry, rule_id=recorded, recorded_rule_id=recorded,
+                       held=f"{rulebook.version} 版考评标准中没有规则 {recorded},也没有指明由哪条规则沿用,不计入本期")
+    return replace(entry, rule_id=rule_id, recorded_rule_id=recorded, held="")
 
 
 def _rolls_up(rulebook: Rulebook, rule_id: str) -> str | None:
@@ -177,3 +203,52 @@ def _correct(event: Record.Corrected, position: int, history: History, book: Boo
                                                    reason=f"考勤已更正(日志第 {position} 条),不再计入")
     for (subject_id, period), entry in wanted.items():
         book.put(subject_id, period, entry)
+
+
+def _adopt(rulebook: Rulebook, history: History, book: Book) -> None:
+    """A version loaded: the periods it takes over are scored under it from now on. A period
+    with a closed round never changes rulebook (its standings are frozen): such a version is
+    refused, and nothing of it is kept."""
+    candidates = history.periods() | {period for _, period in history.closed_rounds()}
+    before = {period: history.rulebook_of(period) for period in candidates}
+    history.adopt(rulebook)
+    changed = sorted(p for p in candidates if history.rulebook_of(p) is not before[p])
+    closed = sorted(f"{period}({kind})" for kind, period in history.closed_rounds() if period in changed)
+    if closed:
+        raise Conflict("effective_from", f"考评期 {'、'.join(closed)} 已截止,按原考评标准冻结了排名,"
+                                         f"不能改由 {rulebook.version} 版计分")
+    with_cards = history.periods()
+    for period in changed:
+        if period in with_cards:
+            book.rescore(period)
+            _rederive(period, history, book)
+
+
+def _rederive(period: str, history: History, book: Book) -> None:
+    """Every entry of a period counted again under its (new) rulebook; a worker's roll-ups
+    follow its own entry."""
+    rulebook = history.rulebook_of(period)
+    for subject_id, _, entry in book.entries_in(period):
+        if entry.from_subject_id is not None:
+            continue  # a roll-up: it follows its worker's own entry, below
+        own = _under_rulebook(entry, rulebook)
+        book.put(subject_id, period, own)
+        _realign_roll_ups(subject_id, period, own, rulebook, history, book)
+
+
+def _realign_roll_ups(subject_id: str, period: str, own: Entry, rulebook: Rulebook, history: History,
+                      book: Book) -> None:
+    """Whether and under which window rule an entry rolls up is the rulebook's: the roll-ups of
+    a record follow what the period's version says of its own entry."""
+    rolls_up_to = None if own.held else _rolls_up(rulebook, own.rule_id)
+    active = _active_roll_ups(book, own.record_id, subject_id, period)
+    if rolls_up_to is None:
+        for window, _, entry in active:
+            book.put(window, period, replace(entry, held=f"{rulebook.version} 版考评标准中规则 {own.rule_id} 不计入窗口"))
+    elif active:
+        for window, _, entry in active:
+            book.put(window, period, replace(entry, rule_id=rolls_up_to, held=""))
+    else:
+        window = _roll_up_window(subject_id, period, own, history)
+        if window is not None:
+            book.put(window, period, _rolled(own, subject_id, rulebook, ""))

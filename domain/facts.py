@@ -33,6 +33,21 @@ class Entry:
     origin_position: int = 0  # the log position of the event that made the record: orders the lines
     reason: str = ""  # why the entry does not count, or how it came here (a roster correction)
     moved_away: bool = False  # a roll-up a roster correction moved to another window (kept, not counting)
+    # The rule the record names for this period (`rule_id` is what it counts under in this
+    # period's rulebook: the same, or the later version's `carries_from` mapping of it).
+    recorded_rule_id: str = ""
+    # Why this period's rulebook does not count it (neither the rule nor a mapping of it), or
+    # "": kept apart from `effective`, which follows the record's own life (retraction, verdict).
+    held: str = ""
+
+    @property
+    def counts(self) -> bool:
+        return self.effective and not self.held
+
+    @property
+    def why(self) -> str:
+        """What the card says about the entry: its own reason and the rulebook's."""
+        return "；".join(r for r in (self.reason, self.held) if r)
 
 
 @dataclass(frozen=True)

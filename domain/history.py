@@ -1,7 +1,8 @@
-"""The history folded in memory: the roster, the rounds closed, the halls' figures and every
-entry's latest version, as `domain/derivation.py` asks for them (Book, History), and the cards
-they give. The audit replay keeps it (projections/replay.py); the live read model keeps the
-same in its tables (projections/book.py)."""
+"""The history folded in memory: the roster, the rounds closed, the halls' figures, the rulebook
+versions known and every entry's latest version, as `domain/derivation.py` asks for them (Book,
+History), and the cards they give. The audit replay keeps it (projections/replay.py); the live
+read model keeps the same in its tables (projections/book.py). A preview folds the same history
+with one period scored under another version (`governing`)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from domain.subjects import Subject, parent_at, since_of, subject_row
 class MemoryBook:
     """The history and the entries so far, in memory: what derivation asks (Book, History)."""
 
-    def __init__(self, rulebooks: RulebookLibrary):
-        self.rulebooks = rulebooks
+    def __init__(self, rulebooks: RulebookLibrary, governing: dict[str, Rulebook] | None = None):
+        self.library = rulebooks  # the shipped versions, then each one the log adopts
+        self.governing = dict(governing or {})  # periods scored under a version of the caller's choice
         self.subjects: dict[str, dict] = {}
         self.entries: dict[tuple[str, str], dict[str, Entry]] = {}
         self.by_record: dict[str, set[tuple[str, str]]] = {}
@@ -29,7 +31,17 @@ class MemoryBook:
         self.rounds: set[tuple[str, str]] = set()
 
     def rulebook_of(self, period: str) -> Rulebook:
-        return self.rulebooks.in_force_on(parse_period(period).first_day)
+        chosen = self.governing.get(period)
+        return chosen if chosen is not None else self.library.in_force_on(parse_period(period).first_day)
+
+    def adopt(self, rulebook: Rulebook) -> None:
+        self.library = self.library.with_version(rulebook)
+
+    def closed_rounds(self) -> set[tuple[str, str]]:
+        return set(self.rounds)
+
+    def periods(self) -> set[str]:
+        return {p for _, p in self.entries} | {p for _, p in self.figures}
 
     def parent_at(self, subject_id: str, moment: datetime) -> str | None:
         row = self.subjects.get(subject_id)
@@ -47,9 +59,16 @@ class MemoryBook:
         found = [(s, p, e) for (s, p), entries in self.entries.items() if s == subject_id for e in entries.values()]
         return sorted(found, key=lambda x: (x[1], x[2].origin_position))
 
+    def entries_in(self, period: str) -> list[Placed]:
+        found = [(s, p, e) for (s, p), entries in self.entries.items() if p == period for e in entries.values()]
+        return sorted(found, key=lambda x: (x[0], x[2].origin_position, x[2].record_id))
+
     def put(self, subject_id: str, period: str, entry: Entry) -> None:
         self.entries.setdefault((subject_id, period), {})[entry.record_id] = entry
         self.by_record.setdefault(entry.record_id, set()).add((subject_id, period))
+
+    def rescore(self, period: str) -> None:
+        """Cards are scored when asked for, under the rulebook known then: nothing to do."""
 
     def fold(self, position: int, event: object) -> None:
         if isinstance(event, Subject.Created | Subject.Reassigned | Subject.Renamed):

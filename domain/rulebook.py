@@ -122,6 +122,8 @@ class Rulebook:
     effective_from: date
     settings: Settings
     categories: tuple[Category, ...]
+    # How records made under an earlier version count under this one (look-back): {old id: new id}.
+    carries_from: dict[str, str] = field(default_factory=dict)
     _rules: dict[str, Rule] = field(default_factory=dict, compare=False, repr=False)
 
     def category(self, kind: str) -> Category:
@@ -135,6 +137,15 @@ class Rulebook:
 
     def has_rule(self, rule_id: str) -> bool:
         return rule_id in self._rules
+
+    def rule_for(self, recorded_rule_id: str) -> str | None:
+        """The rule a record naming `recorded_rule_id` (perhaps under an earlier version) counts
+        under in this version: the `carries_from` mapping if it names one, else the same id;
+        None if this version has neither (the record does not count under it)."""
+        mapped = self.carries_from.get(recorded_rule_id)
+        if mapped is not None and mapped in self._rules:
+            return mapped
+        return recorded_rule_id if recorded_rule_id in self._rules else None
 
     def section(self, section_id: str) -> Section:
         for category in self.categories:
@@ -229,23 +240,104 @@ def parse_rulebook(data: dict[str, Any]) -> Rulebook:
         effective_from=date.fromisoformat(data["effective_from"]),
         settings=settings,
         categories=tuple(categories),
+        carries_from=dict(data.get("carries_from") or {}),
         _rules=rules,
     )
 
 
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _figure_json(measure: FigureMeasure) -> dict[str, Any]:
+    out: dict[str, Any] = {"measure": measure.measure, "field": measure.field}
+    if measure.points_each:
+        out["points_each"] = _number(measure.points_each)
+    if measure.points_per_place:
+        out["points_per_place"] = _number(measure.points_per_place)
+    if measure.threshold is not None:
+        out["threshold"] = str(measure.threshold)
+    if measure.allowed:
+        out["allowed"] = list(measure.allowed)
+    return out
+
+
+def _rule_json(rule: Rule) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": rule.id, "item": rule.item, "text": rule.text, "effect": rule.effect,
+                           "points": None if rule.points is None else _number(rule.points)}
+    if rule.clause is not None:
+        out["clause"] = rule.clause
+    if rule.rolls_up_to is not None:
+        out["rolls_up_to"] = rule.rolls_up_to
+    out["lookback_years"] = rule.lookback_years
+    if rule.figure is not None:
+        out["figure"] = _figure_json(rule.figure)
+    return out
+
+
+def rulebook_to_json(rulebook: Rulebook) -> dict[str, Any]:
+    """The inverse of `parse_rulebook`: the JSON form the API answers and `PUT` takes, such that
+    `parse_rulebook(rulebook_to_json(r)) == r`."""
+    s = rulebook.settings
+    return {
+        "version": rulebook.version,
+        "title": rulebook.title,
+        "effective_from": rulebook.effective_from.isoformat(),
+        "settings": {
+            "timezone": s.timezone, "section_floor": s.section_floor,
+            "absenteeism_over_minutes": s.absenteeism_over_minutes,
+            "attendance_rules": dict(s.attendance_rules), "complaint_rules": dict(s.complaint_rules),
+            "discretionary_bonus_cap": _number(s.discretionary_bonus_cap), "points_step": _number(s.points_step),
+            "notice_days": s.notice_days, "notice_day_kind": s.notice_day_kind,
+        },
+        "carries_from": dict(rulebook.carries_from),
+        "categories": [
+            {
+                "kind": c.kind, "annex": c.annex, "title": c.title, "quota": c.quota, "cadence": c.cadence,
+                "nomination_deadlines": dict(c.nomination_deadlines),
+                "sections": [
+                    {"id": sec.id, "title": sec.title, "note": sec.note,
+                     "max": None if sec.max is None else _number(sec.max),
+                     "rules": [_rule_json(r) for r in sec.rules]}
+                    for sec in c.sections
+                ],
+            }
+            for c in rulebook.categories
+        ],
+    }
+
+
 class RulebookLibrary:
-    """Every rulebook version the product ships; a period is scored under the one in force
-    at its start, so adding a 2024 rulebook never changes a 2022 period's numbers."""
+    """The rulebook versions known: those the product ships, then those the office loaded
+    (events in the log). A period is scored under the one in force on its first day, so
+    adding a 2024 rulebook never changes a 2022 period's numbers. Of two versions in force
+    from the same day, the one added later wins."""
 
     def __init__(self, rulebooks: list[Rulebook]):
         self._by_version = {r.version: r for r in rulebooks}
-        self._by_start = sorted(rulebooks, key=lambda r: r.effective_from)
+        order = {r.version: i for i, r in enumerate(self._by_version.values())}
+        self._by_start = sorted(self._by_version.values(), key=lambda r: (r.effective_from, order[r.version]))
 
     def get(self, version: str) -> Rulebook:
         return self._by_version[version]
 
+    def has(self, version: str) -> bool:
+        return version in self._by_version
+
     def versions(self) -> list[str]:
         return list(self._by_version)
+
+    def all(self) -> list[Rulebook]:
+        """Every version, by the day it takes effect."""
+        return list(self._by_start)
+
+    def with_version(self, rulebook: Rulebook) -> RulebookLibrary:
+        """This library with `rulebook` added, or replacing the version of the same name."""
+        kept = [r for r in self._by_version.values() if r.version != rulebook.version]
+        return RulebookLibrary([*kept, rulebook])
+
+    def first_day(self) -> date:
+        return self._by_start[0].effective_from
 
     def in_force_on(self, day: date) -> Rulebook:
         chosen = self._by_start[0]

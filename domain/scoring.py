@@ -45,6 +45,7 @@ class Line:
     actor: str = ""
     reason: str = ""
     origin_position: int = 0
+    recorded_rule_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class Scorecard:
                     "from_subject_id": ln.from_subject_id,
                     "actor": ln.actor,
                     "reason": ln.reason,
+                    "recorded_rule_id": ln.recorded_rule_id or ln.rule_id,
                 }
                 for ln in self.lines
             ],
@@ -214,8 +216,9 @@ def line_of(rulebook: Rulebook, e: Entry) -> Line:
     return Line(
         record_id=e.record_id, rule_id=e.rule_id, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
         delta=entry_delta(rulebook.rule(e.rule_id), e) if rulebook.has_rule(e.rule_id) else ZERO,
-        effective=e.effective, note=e.note, origin=e.origin, quantity=e.quantity, points=e.points,
-        from_subject_id=e.from_subject_id, actor=e.actor, reason=e.reason, origin_position=e.origin_position,
+        effective=e.counts, note=e.note, origin=e.origin, quantity=e.quantity, points=e.points,
+        from_subject_id=e.from_subject_id, actor=e.actor, reason=e.why, origin_position=e.origin_position,
+        recorded_rule_id=e.recorded_rule_id,
     )
 
 

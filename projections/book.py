@@ -20,15 +20,16 @@ from typing import Any
 from domain.derivation import Placed
 from domain.facts import Entry, Figures
 from domain.periods import in_service, parse_period
-from domain.rulebook import Rulebook, RulebookLibrary
+from domain.rulebook import Rulebook, RulebookLibrary, rulebook_to_json
 from domain.scoring import RuleTally, entry_delta, figure_lines, hall_places, summarize
 from domain.subjects import parent_at, since_of
+from projections.rulebooks import KnownRulebooks
 from projections.store import Cursor
 
 Key = tuple[str, str, str]  # (subject id, period id, record id)
 ENTRY_COLUMNS = ("subject_id, period, record_id, version_from, version_to, rule_id, origin, occurred_at, recorded_at,"
                  " quantity, points, note, actor, from_subject_id, effective, reason, moved_away, origin_position,"
-                 " delta")
+                 " delta, recorded_rule_id, held")
 CARDS_IN_MEMORY = 50_000  # cards' tallies kept before they are written out early
 
 
@@ -49,7 +50,8 @@ def entry_of_row(r: Any) -> Entry:
                  recorded_at=datetime.fromisoformat(r["recorded_at"]), quantity=int(r["quantity"]),
                  points=None if r["points"] is None else Decimal(r["points"]), effective=bool(r["effective"]),
                  note=r["note"], origin=r["origin"], from_subject_id=r["from_subject_id"], actor=r["actor"],
-                 origin_position=int(r["origin_position"]), reason=r["reason"], moved_away=bool(r["moved_away"]))
+                 origin_position=int(r["origin_position"]), reason=r["reason"], moved_away=bool(r["moved_away"]),
+                 recorded_rule_id=r["recorded_rule_id"], held=r["held"])
 
 
 @dataclass
@@ -77,9 +79,10 @@ def subject_of_row(r: Any) -> dict:
 
 
 class Book:
-    def __init__(self, cur: Cursor, rulebooks: RulebookLibrary):
+    def __init__(self, cur: Cursor, known: KnownRulebooks):
         self.cur = cur
-        self.rulebooks = rulebooks
+        self.known = known
+        self._library: RulebookLibrary | None = None  # as the log stands at the event being applied
         self.position = 0  # the event being applied
         self.latest: dict[Key, Version] = {}
         self.records: dict[str, set[Key]] = {}  # keys in `latest`, by record
@@ -99,11 +102,30 @@ class Book:
 
     # --- History (domain/derivation.py) ------------------------------------------------------
 
+    def library(self) -> RulebookLibrary:
+        if self._library is None:
+            self._library = self.known.library(self.cur)
+        return self._library
+
     def rulebook_of(self, period: str) -> Rulebook:
         found = self._rulebook_of.get(period)
         if found is None:
-            found = self._rulebook_of[period] = self.rulebooks.in_force_on(parse_period(period).first_day)
+            found = self._rulebook_of[period] = self.library().in_force_on(parse_period(period).first_day)
         return found
+
+    def adopt(self, rulebook: Rulebook) -> None:
+        self._library = self.library().with_version(rulebook)
+        self._rulebook_of = {}
+        self.cur.execute("UPDATE {p}rm_rulebooks SET version_to = ? WHERE version = ? AND version_to IS NULL",
+                         [self.position, rulebook.version])
+        self.cur.execute("INSERT INTO {p}rm_rulebooks (version, version_from, version_to, effective_from, rulebook)"
+                         " VALUES (?, ?, NULL, ?, ?)", [rulebook.version, self.position,
+                                                        rulebook.effective_from.isoformat(),
+                                                        json.dumps(rulebook_to_json(rulebook), ensure_ascii=False)])
+
+    def periods(self) -> set[str]:
+        stored = {r["period"] for r in self.cur.all("SELECT DISTINCT period FROM {p}rm_cards")}
+        return stored | {p for _, p in self.cards} | {p for _, p, _ in self.latest}
 
     def subject(self, subject_id: str) -> dict | None:
         if subject_id not in self.subjects:
@@ -128,15 +150,16 @@ class Book:
                                                  for e, p in row["assignments"]]
         return parent_at(parsed, moment)
 
-    def is_closed(self, kind: str, period: str) -> bool:
+    def closed_rounds(self) -> set[tuple[str, str]]:
         if self._rounds is None:
             self._rounds = {(r["kind"], r["period"]) for r in self.cur.all("SELECT kind, period FROM {p}rm_rounds")}
-        return (kind, period) in self._rounds
+        return self._rounds
+
+    def is_closed(self, kind: str, period: str) -> bool:
+        return (kind, period) in self.closed_rounds()
 
     def close_round(self, kind: str, period: str) -> None:
-        self.is_closed(kind, period)
-        assert self._rounds is not None
-        self._rounds.add((kind, period))
+        self.closed_rounds().add((kind, period))
         self.cur.execute("INSERT INTO {p}rm_rounds (kind, period, closed_position) VALUES (?, ?, ?)"
                          " ON CONFLICT (kind, period) DO NOTHING", [kind, period, self.position])
 
@@ -161,6 +184,24 @@ class Book:
         return sorted(((k[0], k[1], v.entry) for k, v in self.latest.items() if k[0] == subject_id),
                       key=lambda p: (p[1], p[2].origin_position))
 
+    def entries_in(self, period: str) -> list[Placed]:
+        """Every current entry of a period (a new rulebook version takes it over)."""
+        for r in self.cur.all("SELECT * FROM {p}rm_entries WHERE period = ? AND version_to IS NULL", [period]):
+            self._remember((r["subject_id"], period, r["record_id"]), r)
+        found = [(k[0], k[1], v.entry) for k, v in self.latest.items() if k[1] == period]
+        return sorted(found, key=lambda x: (x[0], x[2].origin_position, x[2].record_id))
+
+    def rescore(self, period: str) -> None:
+        """Every card of the period is summed again when the cards are written (a hall's year is
+        ranked again)."""
+        for r in self.cur.all("SELECT subject_id FROM {p}rm_cards WHERE period = ?", [period]):
+            self.card(r["subject_id"], period)
+        for (_, card_period), card in self.cards.items():
+            if card_period == period:
+                card.dirty = True
+        if parse_period(period).half is None:
+            self.hall_periods.add(period)
+
     def _remember(self, key: Key, row: Any) -> None:
         if key not in self.latest:
             self.latest[key] = Version(entry_of_row(row), int(row["version_from"]), Decimal(row["delta"]))
@@ -172,13 +213,13 @@ class Book:
         if old is None and entry.record_id not in self.complete:
             self.entries_of(entry.record_id)
             old = self.latest.get(key)
-        if old is not None and old.entry == entry:
-            return
         rulebook = self.rulebook_of(period)
         delta = entry_delta(rulebook.rule(entry.rule_id), entry) if rulebook.has_rule(entry.rule_id) else Decimal(0)
+        if old is not None and old.entry == entry and old.delta == delta:
+            return  # unchanged (a new rulebook version may change only the points: that is a change)
         card = self.card(subject_id, period)
         if old is not None:
-            if old.entry.effective:
+            if old.entry.counts:
                 self._untally(card, old)
             if old.row is not None and old.version_from == self.position:
                 self.rows.remove(old.row)  # changed twice by one event: one version
@@ -189,12 +230,13 @@ class Book:
         row = [subject_id, period, entry.record_id, self.position, None, entry.rule_id, entry.origin,
                entry.occurred_at.isoformat(), entry.recorded_at.isoformat(), entry.quantity,
                None if entry.points is None else str(entry.points), entry.note, entry.actor, entry.from_subject_id,
-               int(entry.effective), entry.reason, int(entry.moved_away), entry.origin_position, str(delta)]
+               int(entry.effective), entry.reason, int(entry.moved_away), entry.origin_position, str(delta),
+               entry.recorded_rule_id, entry.held]
         self.rows.append(row)
         version = Version(entry, self.position, delta, row)
         self.latest[key] = version
         self.records.setdefault(entry.record_id, set()).add(key)
-        if entry.effective:
+        if entry.counts:
             rule = card.tally.get(entry.rule_id)
             card.tally[entry.rule_id] = (RuleTally(1, delta, entry.origin_position) if rule is None
                                          else rule.plus(delta, entry.origin_position))
@@ -326,7 +368,7 @@ class Book:
         """A rule whose first entry stopped counting: its first is the earliest that still counts."""
         for rule_id in card.unsure_first:
             row = self.cur.one("SELECT MIN(origin_position) AS first FROM {p}rm_entries WHERE subject_id = ?"
-                               " AND period = ? AND rule_id = ? AND effective = 1 AND version_to IS NULL",
+                               " AND period = ? AND rule_id = ? AND effective = 1 AND held = '' AND version_to IS NULL",
                                [subject_id, period, rule_id])
             rule = card.tally[rule_id]
             card.tally[rule_id] = RuleTally(rule.count, rule.delta, int(row["first"]))

@@ -19,7 +19,7 @@ class ReadModel(Reader):
         super().__init__(ReadStore(recorder), rulebooks)
         self.recorder = recorder
         self.mapper = mapper
-        self.writer = Writer(self.store, mapper, rulebooks)
+        self.writer = Writer(self.store, mapper, self.known)
         self.writer.on_commit.append(self.forget_standings)
         if isinstance(recorder, InlineSQLiteRecorder | InlinePostgresRecorder):
             recorder.read_model = self.writer.apply_appended

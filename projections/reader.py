@@ -17,11 +17,12 @@ from typing import Any
 
 from domain.facts import Facts, Figures
 from domain.periods import in_service, parse_period
-from domain.rulebook import RulebookLibrary
+from domain.rulebook import Rulebook, RulebookLibrary
 from domain.scoring import hall_places, number, rank_standings, score
 from domain.subjects import since_of
 from projections import chain, log
 from projections.book import entry_of_row, micros, subject_of_row, utc_text
+from projections.rulebooks import KnownRulebooks
 from projections.store import Cursor, ReadStore
 from projections.writer import NAME
 
@@ -32,7 +33,8 @@ AT = "version_from <= ? AND (version_to IS NULL OR version_to > ?)"
 class Reader:
     def __init__(self, store: ReadStore, rulebooks: RulebookLibrary):
         self.store = store
-        self.rulebooks = rulebooks
+        self.rulebooks = rulebooks  # the shipped versions: the log starts from them (the replay does too)
+        self.known = KnownRulebooks(rulebooks)
         # Standings change only when the read model moves: the last answer per (kind, period),
         # with the position it reflects, serves every reader until the position changes.
         self._standings: dict[tuple[str, str], tuple[int, list[dict]]] = {}
@@ -47,8 +49,19 @@ class Reader:
         with self.store.transaction(commit=False) as cur:
             return log.end(cur)
 
-    def _rulebook(self, period: str):
-        return self.rulebooks.in_force_on(parse_period(period).first_day)
+    # --- rulebook versions ---------------------------------------------------------------------
+
+    def library(self, position: int | None = None) -> RulebookLibrary:
+        """The rulebook versions known now, or at a log position."""
+        with self.store.transaction(commit=False) as cur:
+            return self.known.library(cur, position)
+
+    def rulebook_of(self, period: str, position: int | None = None) -> Rulebook:
+        """The version a period is scored under, now or as the log stood at a position."""
+        return self.library(position).in_force_on(parse_period(period).first_day)
+
+    def _rulebook(self, cur: Cursor, period: str, position: int | None = None) -> Rulebook:
+        return self.known.library(cur, position).in_force_on(parse_period(period).first_day)
 
     # --- scorecards ------------------------------------------------------------------------------
 
@@ -72,7 +85,7 @@ class Reader:
         rows = cur.all(f"SELECT * FROM {{p}}rm_entries WHERE subject_id = ? AND period = ? AND {when}",
                        [subject_id, period, *params])
         entries = tuple(entry_of_row(r) for r in rows)
-        rulebook = self._rulebook(period)
+        rulebook = self._rulebook(cur, period, position)
         if kind != "hall":
             return score(rulebook, kind, subject_id, period, Facts(entries=entries)).as_dict()
         figures = self._hall_figures(cur, period, position, include=subject_id)
@@ -143,10 +156,9 @@ class Reader:
     def _rank(self, kind: str, period: str) -> tuple[int, list[dict]]:
         """The standings computed from the cards' summaries in one snapshot (so the position agrees)."""
         the_period = parse_period(period)
-        rulebook = self._rulebook(period)
-        clean = score(rulebook, kind, "", period, Facts(), 1 if kind == "hall" else None)
         with self.store.snapshot() as cur:
             position = int(cur.one("SELECT position FROM {p}rm_tracking WHERE name = ?", [NAME])["position"])
+            clean = score(self._rulebook(cur, period), kind, "", period, Facts(), 1 if kind == "hall" else None)
             rows = cur.all(
                 "SELECT s.subject_id, s.name, s.unit, s.code, s.assignments, c.total, c.bonus, c.vetoed,"
                 " c.veto_reasons, n.nomination_id FROM {p}rm_subjects s"

@@ -20,21 +20,26 @@ from domain.figures import HallFigures
 from domain.history import MemoryBook
 from domain.records import Record
 from domain.round import Round
-from domain.rulebook import RulebookLibrary
+from domain.rulebook import Rulebook, RulebookLibrary
+from domain.rulebook_versions import RulebookVersion
 from domain.scoring import Scorecard
 from domain.subjects import Subject
 from domain.topics import stored_topics
 
 SCORING_TOPICS = stored_topics(
     Subject.Created, Subject.Reassigned, Subject.Renamed, Record.Created, Record.Corrected, Record.Retracted,
-    Complaint.Filed, Complaint.Judged, HallFigures.Reported, Round.Closed,
+    Complaint.Filed, Complaint.Judged, HallFigures.Reported, Round.Closed, RulebookVersion.Adopted,
+    RulebookVersion.Replaced,
 )
 
 
 def fold_log(recorder: ApplicationRecorder, mapper: Mapper, rulebooks: RulebookLibrary, position: int,
-             page_size: int = 1000, on_page: Callable[[int], None] | None = None) -> MemoryBook:
-    """The history up to a log position, read from the log itself."""
-    book = MemoryBook(rulebooks)
+             page_size: int = 1000, on_page: Callable[[int], None] | None = None,
+             governing: dict[str, Rulebook] | None = None) -> MemoryBook:
+    """The history up to a log position, read from the log itself. `rulebooks` are the shipped
+    versions (the log adopts the others); `governing` scores some periods under versions of the
+    caller's choice (a preview)."""
+    book = MemoryBook(rulebooks, governing)
     start = 0
     while start < position:
         page = recorder.select_notifications(start=start, limit=page_size, stop=position, topics=SCORING_TOPICS,

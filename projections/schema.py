@@ -18,7 +18,8 @@ import secrets
 from projections import accounts, attachments
 from projections.store import Cursor
 
-VERSION = 4  # 4: accounts (rm_users, rm_tokens) and evidence attachments (rm_attachments)
+VERSION = 5  # 5: rulebook versions (rm_rulebooks), entries' recorded rule and held reason
+# (4: accounts (rm_users, rm_tokens) and evidence attachments (rm_attachments))
 ASIDE = "__next"
 
 # name → (columns, indexes). An index is (its name's tail, its columns).
@@ -37,13 +38,18 @@ DERIVED: dict[str, tuple[str, list[tuple[str, str]]]] = {
                    " occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, quantity INTEGER NOT NULL, points TEXT,"
                    " note TEXT NOT NULL, actor TEXT NOT NULL, from_subject_id TEXT, effective INTEGER NOT NULL,"
                    " reason TEXT NOT NULL, moved_away INTEGER NOT NULL, origin_position BIGINT NOT NULL,"
-                   " delta TEXT NOT NULL, PRIMARY KEY (subject_id, period, record_id, version_from)",
-                   [("record", "record_id, version_to")]),
+                   " delta TEXT NOT NULL, recorded_rule_id TEXT NOT NULL, held TEXT NOT NULL,"
+                   " PRIMARY KEY (subject_id, period, record_id, version_from)",
+                   [("record", "record_id, version_to"), ("period", "period, version_to")]),
     # One row per subject and period: the tally of its effective entries (bounded by the
     # rulebook, not the history) and the summary it gives, which the standings read.
     "rm_cards": ("subject_id TEXT NOT NULL, period TEXT NOT NULL, kind TEXT NOT NULL, tally TEXT NOT NULL,"
                  " total TEXT NOT NULL, bonus TEXT NOT NULL, vetoed INTEGER NOT NULL, veto_reasons TEXT NOT NULL,"
                  " position BIGINT NOT NULL, PRIMARY KEY (subject_id, period)", [("period", "period, kind")]),
+    # Every rulebook version the log adopted (the shipped ones need no row), valid from the
+    # position of its event until a later event replaced it: the versions known at any moment.
+    "rm_rulebooks": ("version TEXT NOT NULL, version_from BIGINT NOT NULL, version_to BIGINT,"
+                     " effective_from TEXT NOT NULL, rulebook TEXT NOT NULL, PRIMARY KEY (version, version_from)", []),
     # Every version of a hall's figures for a year.
     "rm_figures": ("hall_id TEXT NOT NULL, period TEXT NOT NULL, version_from BIGINT NOT NULL, version_to BIGINT,"
                    " figures TEXT NOT NULL, PRIMARY KEY (hall_id, period, version_from)", [("period", "period")]),

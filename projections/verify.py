@@ -57,6 +57,11 @@ def verify(read_model: ReadModel, on_page: Callable[[int], None] | None = None) 
             tally = {k: v.as_json() for k, v in tally_of(replayed[key].lines).items()}
             if (summary["total"], summary["vetoed"], summary["tally"]) != (replayed[key].total, again["vetoed"], tally):
                 differences.append(Difference(key[0], key[1], f"排名用的汇总列 {summary} 与考评表不一致"))
+    live_books = {r.version: r for r in read_model.library().all()}
+    replayed_books = {r.version: r for r in book.library.all()}
+    for version in sorted(set(live_books) | set(replayed_books)):
+        if live_books.get(version) != replayed_books.get(version):
+            differences.append(Difference(f"考评标准 {version}", None, "读模型所知的版本与重放日志得到的不一致"))
     for subject_id in sorted(set(live_subjects) | set(book.subjects)):
         live, again = live_subjects.get(subject_id), book.subjects.get(subject_id)
         if live is not None:

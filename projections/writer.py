@@ -28,15 +28,16 @@ from domain.accounts import LoginAttempt, Operation
 from domain.complaints import Complaint
 from domain.derivation import derive
 from domain.disputes import Dispute
+from domain.errors import Refused
 from domain.figures import HallFigures
 from domain.nominations import Nomination
 from domain.objections import Objection
 from domain.records import Record
 from domain.round import Round
-from domain.rulebook import RulebookLibrary
 from domain.subjects import Subject, subject_row
 from projections import accounts, attachments, chain, log, schema
 from projections.book import Book, micros, utc_text
+from projections.rulebooks import KnownRulebooks
 from projections.store import Cursor, ReadStore
 
 NAME = "scorecards"
@@ -83,10 +84,10 @@ class Rows:
 
 
 class Writer:
-    def __init__(self, store: ReadStore, mapper: Mapper, rulebooks: RulebookLibrary):
+    def __init__(self, store: ReadStore, mapper: Mapper, known: KnownRulebooks):
         self.store = store
         self.mapper = mapper
-        self.rulebooks = rulebooks
+        self.known = known
         self.on_commit: list[Callable[[int], None]] = []  # told the new position after a commit
 
     # --- the tables ----------------------------------------------------------------------------
@@ -119,7 +120,7 @@ class Writer:
         first = min(positions)
         try:
             with _collector_paused(len(positions) > PAGE):
-                book = Book(cur, self.rulebooks)
+                book = Book(cur, self.known)
                 if start < first - 1:  # appended outside a command meanwhile
                     self._apply_log(cur, book, start, first - 1)
                 decoded = events if events is not None else [self.mapper.to_domain_event(s) for s in stored]
@@ -130,8 +131,11 @@ class Writer:
                                                     originator_version=s.originator_version, topic=s.topic,
                                                     state=s.state) for p, s, _ in page])
                 book.write_cards()
-        except (ProjectionFailed, *DATABASE_ERRORS):
-            raise  # a store that fails is the store's problem (503), not the read model's
+        except (ProjectionFailed, Refused, *DATABASE_ERRORS):
+            # A store that fails is the store's problem (503), not the read model's; a refusal
+            # that only the history can decide (a rulebook version taking over a period whose
+            # round has just closed) is the command's (4xx). Either way nothing is stored.
+            raise
         except Exception as error:  # noqa: BLE001 - whatever it was, nothing is stored
             raise ProjectionFailed(f"{type(error).__name__}: {error}") from error
         cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [max(positions), NAME])
@@ -152,7 +156,7 @@ class Writer:
             if start >= target:
                 return start
             with _collector_paused(target - start > PAGE):
-                book = Book(cur, self.rulebooks)
+                book = Book(cur, self.known)
                 self._apply_log(cur, book, start, target, on_page)
                 book.write_cards()
             cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [target, NAME])
@@ -171,7 +175,7 @@ class Writer:
             cur.execute("INSERT INTO {p}rm_tracking (name, position) VALUES (?, 0)", [NAME])
             done = 0
             with _collector_paused(True):
-                book = Book(cur, self.rulebooks)
+                book = Book(cur, self.known)
                 for last_stretch in (False, True):
                     if last_stretch:
                         log.lock_for_writing(plain)
@@ -182,6 +186,7 @@ class Writer:
             chain.link_rest(plain)  # the chain is kept, not rebuilt: only what it lacked, now that writers wait
             cur.execute("UPDATE {p}rm_tracking SET position = ? WHERE name = ?", [done, NAME])
             schema.swap_in(plain, suffix)
+        self.known.forget()
         self._committed(done)
         return done
 

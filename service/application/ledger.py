@@ -59,6 +59,7 @@ class Batch:
     writes: int = 0
     aggregates: dict[UUID, Aggregate | None] = field(default_factory=dict)
     open: dict[tuple[str, str], bool] = field(default_factory=dict)
+    library: RulebookLibrary | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Ledger(Application):
                  future_tolerance: timedelta = timedelta(minutes=10)):
         super().__init__(env=env)
         self.clock = clock
-        self.rulebooks = rulebooks
+        self.rulebooks = rulebooks  # the shipped versions; the office loads more (library())
         self.future_tolerance = future_tolerance
         self.projection = ReadModel(self.recorder, self.mapper, rulebooks)
         self.evidence_files = EvidenceFiles(self.projection.store)
@@ -102,8 +103,18 @@ class Ledger(Application):
     def now(self) -> datetime:
         return self.clock.now()
 
+    def library(self) -> RulebookLibrary:
+        """Every rulebook version known now: the shipped ones and those the office loaded (the
+        log's RulebookVersion events, as the read model has applied them). Kept for a batch."""
+        batch = self._batch
+        if batch is not None:
+            if batch.library is None:
+                batch.library = self.projection.library()
+            return batch.library
+        return self.projection.library()
+
     def rulebook_for(self, period: Period) -> Rulebook:
-        return self.rulebooks.in_force_on(period.first_day)
+        return self.library().in_force_on(period.first_day)
 
     def is_open(self, period: Period, kind: str) -> bool:
         """A period takes writes of a kind until its end (24:00 local of its last day) has

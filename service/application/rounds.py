@@ -41,7 +41,7 @@ class Rounds:
         return period
 
     def first_day(self) -> date:
-        return min(self.ledger.rulebooks.get(v).effective_from for v in self.ledger.rulebooks.versions())
+        return self.ledger.library().first_day()
 
     def round(self, kind: str, period: Period) -> Round | None:
         return self.ledger.find(Round, Round.create_id(kind=kind, period=period.id))

@@ -30,7 +30,7 @@ def _form_page(request: Request, c, status: int = 200, error: str | None = None,
                sent: str | None = None) -> HTMLResponse:
     projection, now = c.ledger.projection, c.clock.now()
     rows = {kind: projection.subjects_of_kind(kind) for kind in ("hall", "window", "worker")}
-    rulebook = c.ledger.rulebooks.in_force_on(now.astimezone(SHANGHAI).date())
+    rulebook = c.ledger.library().in_force_on(now.astimezone(SHANGHAI).date())
     return page(request, "web/patrol.html", "巡查记录", status=status, error=error, values=values or {},
                 tree=subject_tree(rows, now), rule_groups=recordable_rules(rulebook), rulebook=rulebook.version,
                 key=secrets.token_urlsafe(18), sent=sent, max_photos=MAX_PHOTOS)
