@@ -28,3 +28,11 @@ class Conflict(Refused):
 
 class Forbidden(Refused):
     """The caller may not do this to this subject, e.g. another unit's nomination (HTTP 403)."""
+
+
+class InvalidAll(Invalid):
+    """Several problems found at once (an uploaded rulebook): every one named, not just the first."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__(*problems[0])
+        self.problems = problems

@@ -22,18 +22,19 @@ from domain.topics import stable_topics
 @stable_topics("RulebookVersion", "domain.rulebook_versions")
 class RulebookVersion(Aggregate):
     @staticmethod
-    def create_id(version: str, **_: object) -> UUID:
-        return stable_id("rulebook-version", version)
+    def create_id(rulebook_version: str, **_: object) -> UUID:
+        return stable_id("rulebook-version", rulebook_version)
 
+    # (`rulebook_version`, not `version`: an aggregate's `version` is its count of events.)
     @event("Adopted")
-    def __init__(self, version: str, rulebook: dict, actor: str, recorded_at: datetime):
-        self.version = version
+    def __init__(self, rulebook_version: str, rulebook: dict, actor: str, recorded_at: datetime):
+        self.rulebook_version = rulebook_version
         self.rulebook = rulebook
         self.actor = actor
         self.recorded_at = recorded_at
 
     @event("Replaced")
-    def replace(self, version: str, rulebook: dict, actor: str, recorded_at: datetime) -> None:
+    def replace(self, rulebook_version: str, rulebook: dict, actor: str, recorded_at: datetime) -> None:
         self.rulebook = rulebook
         self.actor = actor
         self.recorded_at = recorded_at

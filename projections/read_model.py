@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
-from domain.rulebook import RulebookLibrary
+from domain.rulebook import Rulebook, RulebookLibrary
+from projections.preview import Previews, preview_standings
 from projections.reader import Reader
 from projections.recorders import InlinePostgresRecorder, InlineSQLiteRecorder
 from projections.store import ReadStore
@@ -21,6 +22,7 @@ class ReadModel(Reader):
         self.mapper = mapper
         self.writer = Writer(self.store, mapper, self.known)
         self.writer.on_commit.append(self.forget_standings)
+        self.previews = Previews()
         if isinstance(recorder, InlineSQLiteRecorder | InlinePostgresRecorder):
             recorder.read_model = self.writer.apply_appended
 
@@ -35,3 +37,7 @@ class ReadModel(Reader):
 
     def rebuild(self, on_batch: Callable[[int, int], None] | None = None) -> int:
         return self.writer.rebuild(on_batch)
+
+    def preview_standings(self, kind: str, period: str, rulebook: Rulebook) -> tuple[int, list[dict]]:
+        """A period's standings re-scored under another version, changing nothing."""
+        return preview_standings(self, self.recorder, self.mapper, self.previews, kind, period, rulebook)

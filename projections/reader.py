@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from domain.facts import Facts, Figures
-from domain.periods import in_service, parse_period
+from domain.periods import in_service, local_date, parse_period
 from domain.rulebook import Rulebook, RulebookLibrary
 from domain.scoring import hall_places, number, rank_standings, score
 from domain.subjects import since_of
@@ -167,7 +168,7 @@ class Reader:
                 " WHERE s.kind = ?",
                 [period, period, kind],
             )
-        entries = {}
+        cards = []
         for r in rows:
             if r["total"] is None:
                 if not in_service(since_of({"assignments": json.loads(r["assignments"])}), the_period):
@@ -177,17 +178,32 @@ class Reader:
                 total, bonus = Decimal(r["total"]), Decimal(r["bonus"])
                 vetoed = bool(r["vetoed"])
                 reasons = json.loads(r["veto_reasons"]) if vetoed else []
-            entries[r["subject_id"]] = (r, total, bonus, vetoed, reasons)
-        ranked = rank_standings((sid, e[1], e[3], e[0]["name"]) for sid, e in entries.items())
-        items = []
-        for standing in ranked:
-            r, total, bonus, vetoed, reasons = entries[standing.subject_id]
-            items.append({
-                "subject_id": standing.subject_id, "name": r["name"], "unit": r["unit"], "code": r["code"],
-                "total": number(total), "bonus": number(bonus), "vetoed": vetoed, "veto_reasons": reasons,
-                "rank": standing.rank, "nominated": r["nomination_id"] is not None,
-            })
-        return position, items
+            cards.append(Standing(r, total, bonus, vetoed, reasons, r["nomination_id"] is not None))
+        return position, ranked_items(cards)
+
+    def nominated_in(self, period: str) -> set[str]:
+        with self.store.transaction(commit=False) as cur:
+            return {r["subject_id"] for r in cur.all("SELECT subject_id FROM {p}rm_nominations WHERE period = ?",
+                                                     [period])}
+
+    # --- what a new rulebook version would take over ------------------------------------------
+
+    def periods_with_cards(self) -> set[str]:
+        with self.store.transaction(commit=False) as cur:
+            return {r["period"] for r in cur.all("SELECT DISTINCT period FROM {p}rm_cards")}
+
+    def closed_rounds(self) -> set[tuple[str, str]]:
+        with self.store.transaction(commit=False) as cur:
+            return {(r["kind"], r["period"]) for r in cur.all("SELECT kind, period FROM {p}rm_rounds")}
+
+    def records_occurring_in(self, period: str) -> int:
+        """How many records (and complaints) happened in the period itself: look-back entries
+        from earlier periods are not counted."""
+        the_period = parse_period(period)
+        with self.store.transaction(commit=False) as cur:
+            rows = cur.all("SELECT occurred_at FROM {p}rm_entries WHERE period = ? AND version_to IS NULL"
+                           " AND from_subject_id IS NULL", [period])
+        return sum(1 for r in rows if the_period.contains(local_date(datetime.fromisoformat(r["occurred_at"]))))
 
     def forget_standings(self, _position: int) -> None:
         """After a rebuild the positions start again: cached answers no longer apply."""
@@ -279,6 +295,32 @@ class Reader:
             row = cur.one("SELECT nomination_id FROM {p}rm_nominations WHERE subject_id = ? AND period = ?",
                           [subject_id, period])
         return row["nomination_id"] if row else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One subject's place in the standings as the summary gives it (`subject`: its roster row)."""
+
+    subject: Any
+    total: Decimal
+    bonus: Decimal
+    vetoed: bool
+    veto_reasons: list[str]
+    nominated: bool
+
+
+def ranked_items(cards: list[Standing]) -> list[dict]:
+    """The standings' items: ranked by total, the vetoed ones last (domain/scoring.py)."""
+    by_id = {c.subject["subject_id"]: c for c in cards}
+    items = []
+    for standing in rank_standings((c.subject["subject_id"], c.total, c.vetoed, c.subject["name"]) for c in cards):
+        c = by_id[standing.subject_id]
+        items.append({
+            "subject_id": standing.subject_id, "name": c.subject["name"], "unit": c.subject["unit"],
+            "code": c.subject["code"], "total": number(c.total), "bonus": number(c.bonus), "vetoed": c.vetoed,
+            "veto_reasons": c.veto_reasons, "rank": standing.rank, "nominated": c.nominated,
+        })
+    return items
 
 
 def cards_as_stored(store: ReadStore) -> dict[tuple[str, str], dict[str, Any]]:

@@ -20,7 +20,7 @@ from service.application.nominations import Nominations
 from service.application.records import Records
 from service.application.roster import Roster
 from service.application.rounds import Rounds
-from service.application.rulebooks import load_rulebooks
+from service.application.rulebooks import Rulebooks, load_rulebooks
 from service.application.services import Container
 from service.config.clock import Clock
 from service.config.persistence import persistence_env, store_label
@@ -76,5 +76,5 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, catc
     return Container(settings=settings, clock=clock, ledger=ledger, roster=Roster(ledger), records=Records(ledger),
                      complaints=Complaints(ledger, rounds), figures=Figures(ledger), rounds=rounds,
                      nominations=Nominations(ledger, rounds), disputes=Disputes(ledger, rounds),
-                     accounts=Accounts(ledger, settings, password_hasher),
+                     accounts=Accounts(ledger, settings, password_hasher), rulebooks=Rulebooks(ledger),
                      checkpoints=chain.Checkpoints(settings.chain_checkpoints / f"{store_label(settings.database_url)}.txt"))

@@ -15,6 +15,7 @@ from service.application.nominations import Nominations
 from service.application.records import Records
 from service.application.roster import Roster
 from service.application.rounds import Rounds
+from service.application.rulebooks import Rulebooks
 from service.config.clock import Clock
 from service.config.persistence import store_kind
 from service.config.settings import Settings
@@ -33,6 +34,7 @@ class Container:
     nominations: Nominations
     disputes: Disputes
     accounts: Accounts
+    rulebooks: Rulebooks
     checkpoints: Checkpoints  # the chain's heads kept outside the store
 
     @property

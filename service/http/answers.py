@@ -222,6 +222,7 @@ class LinePublic(Answer):
     from_subject_id: str | None
     actor: str
     reason: str
+    recorded_rule_id: str  # the rule the record named (rule_id: what it counts under in this period's version)
 
 
 class ScorecardPublic(Answer):
@@ -256,6 +257,9 @@ class StandingsPublic(Answer):
     kind: str
     status: str
     as_of_position: int
+    rulebook: str  # the version the totals are scored under
+    preview: bool | None = None  # present (true) when re-scored under another version than the period's
+    governing_rulebook: str | None = None  # with a preview: the version the period is scored under
     items: list[Standing]
 
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from domain.errors import Conflict, Forbidden, Invalid, InvalidAll, NotFound, Refused
 from service.application.accounts import Locked, TooMany, Unauthenticated
 from service.application.ledger import NotApplied
 
@@ -82,7 +82,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
         status = status_of(exc)
-        body: dict = {"detail": [{"field": exc.field, "message": exc.message}]}
+        problems = exc.problems if isinstance(exc, InvalidAll) else [(exc.field, exc.message)]
+        body: dict = {"detail": [{"field": field, "message": message} for field, message in problems]}
         if isinstance(exc, Locked):
             body["locked_until"] = exc.until.isoformat()
         return JSONResponse(body, status_code=status)

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "file_dispute": ("unit_admin", "office_admin"),
     "rule_dispute": ("office_admin",),
     "import_files": ("office_admin",),
+    "manage_rulebooks": ("office_admin",),
 }
 # What a session may still do while its initial or reset password awaits its change.
 BEFORE_PASSWORD_CHANGE = ("/api/auth/password", "/api/auth/logout")

@@ -1,49 +1,41 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-from domain.errors import NotFound
-from domain.scoring import number
-from service.http.security import Ledgers, Reader
+from fastapi import APIRouter, Body, Depends, Path, Query
+
+from domain.rulebook import rulebook_to_json
+from domain.rulebook_check import VERSION_PATTERN
+from service.http.deps import Key
+from service.http.security import Ledgers, Principal, Reader, allowed
 
 router = APIRouter(tags=["rulebooks"])
+Version = Annotated[str, Path(max_length=32, pattern=VERSION_PATTERN, description="a rulebook version, e.g. 2022")]
+EXAMPLE = {"version": "2023", "title": "…", "effective_from": "2023-01-01", "settings": {"…": "…"},
+           "carries_from": {"A3.5.3": "A3.5.3"}, "categories": [{"kind": "worker", "…": "…"}]}
 
 
-@router.get("/api/rulebooks/{version}", summary="A rulebook version: categories, sections, rules")
-def get_rulebook(version: str, c: Ledgers, _: Reader) -> dict:
-    try:
-        book = c.ledger.rulebooks.get(version)
-    except KeyError:
-        raise NotFound("version", f"考评标准版本 {version} 不存在;现有版本:{'、'.join(c.ledger.rulebooks.versions())}") from None
-    s = book.settings
-    return {
-        "version": book.version,
-        "title": book.title,
-        "effective_from": book.effective_from.isoformat(),
-        "settings": {
-            "timezone": s.timezone, "section_floor": s.section_floor,
-            "absenteeism_over_minutes": s.absenteeism_over_minutes, "attendance_rules": s.attendance_rules,
-            "complaint_rules": s.complaint_rules, "discretionary_bonus_cap": number(s.discretionary_bonus_cap),
-            "notice_days": s.notice_days, "notice_day_kind": s.notice_day_kind, "points_step": number(s.points_step),
-        },
-        "categories": [
-            {
-                "kind": c_.kind, "annex": c_.annex, "title": c_.title, "quota": c_.quota, "cadence": c_.cadence,
-                "nomination_deadlines": c_.nomination_deadlines,
-                "sections": [
-                    {
-                        "id": sec.id, "title": sec.title, "note": sec.note,
-                        "max": None if sec.max is None else number(sec.max),
-                        "rules": [
-                            {"id": r.id, "item": r.item, "text": r.text, "clause": r.clause, "effect": r.effect,
-                             "points": None if r.points is None else number(r.points),
-                             "rolls_up_to": r.rolls_up_to, "lookback_years": r.lookback_years}
-                            for r in sec.rules
-                        ],
-                    }
-                    for sec in c_.sections
-                ],
-            }
-            for c_ in book.categories
-        ],
-    }
+@router.get("/api/rulebooks", summary="Every rulebook version: shipped or loaded, from when, whether in use")
+def list_rulebooks(c: Ledgers, _: Reader) -> list[dict]:
+    return c.rulebooks.listing()
+
+
+@router.get("/api/rulebooks/{version}", summary="A rulebook version, in the JSON shape PUT takes")
+def get_rulebook(version: Version, c: Ledgers, _: Reader) -> dict:
+    return rulebook_to_json(c.rulebooks.get(version))
+
+
+@router.put("/api/rulebooks/{version}", status_code=201,
+            summary="Load a rulebook version (office): 422 naming every problem, 409 if it may not change")
+def put_rulebook(version: Version, c: Ledgers, who: Annotated[Principal, Depends(allowed("manage_rulebooks"))],
+                 key: Key, data: Annotated[Any, Body(openapi_examples={"2023": {"value": EXAMPLE}})]) -> dict:
+    saved, warnings = c.rulebooks.adopt(who.username, version, data, idempotency=key)
+    book = c.rulebooks.get(version)
+    return {"version": book.version, "title": book.title, "effective_from": book.effective_from.isoformat(),
+            "position": saved.position, "changed": not saved.replayed, "warnings": [w.as_dict() for w in warnings]}
+
+
+@router.get("/api/rulebooks/{version}/diff", summary="Rules and settings added, removed and changed since another version")
+def diff_rulebooks(version: Version, c: Ledgers, _: Reader,
+                   since: Annotated[str, Query(alias="from", max_length=32, pattern=VERSION_PATTERN)]) -> dict:
+    return c.rulebooks.diff(since, version)
