@@ -31,8 +31,9 @@ from typing import Protocol
 from domain.complaints import Complaint
 from domain.errors import Conflict
 from domain.facts import Entry
+from domain.periods import parse_period
 from domain.records import Record
-from domain.rulebook import Rulebook, parse_rulebook
+from domain.rulebook import Rulebook, RulebookLibrary, parse_rulebook
 from domain.rulebook_versions import RulebookVersion
 from domain.subjects import Subject
 
@@ -45,6 +46,9 @@ class History(Protocol):
     def is_closed(self, kind: str, period: str) -> bool: ...
 
     def rulebook_of(self, period: str) -> Rulebook: ...
+
+    def library(self) -> RulebookLibrary:
+        """The versions known (a period may be scored under another: a preview)."""
 
     def adopt(self, rulebook: Rulebook) -> None:
         """From now on the history knows this version (added, or replacing the one so named)."""
@@ -209,15 +213,19 @@ def _adopt(rulebook: Rulebook, history: History, book: Book) -> None:
     """A version loaded: the periods it takes over are scored under it from now on. A period
     with a closed round never changes rulebook (its standings are frozen): such a version is
     refused, and nothing of it is kept."""
-    candidates = history.periods() | {period for _, period in history.closed_rounds()}
-    before = {period: history.rulebook_of(period) for period in candidates}
-    history.adopt(rulebook)
-    changed = sorted(p for p in candidates if history.rulebook_of(p) is not before[p])
+    before, after = history.library(), history.library().with_version(rulebook)
+    with_cards = history.periods()
+    changed = []
+    for period in sorted(with_cards | {p for _, p in history.closed_rounds()}):
+        first = parse_period(period).first_day
+        own = history.rulebook_of(period) is before.in_force_on(first)  # not one the caller chose (a preview)
+        if own and before.in_force_on(first) is not after.in_force_on(first):
+            changed.append(period)
     closed = sorted(f"{period}({kind})" for kind, period in history.closed_rounds() if period in changed)
     if closed:
         raise Conflict("effective_from", f"考评期 {'、'.join(closed)} 已截止,按原考评标准冻结了排名,"
                                          f"不能改由 {rulebook.version} 版计分")
-    with_cards = history.periods()
+    history.adopt(rulebook)
     for period in changed:
         if period in with_cards:
             book.rescore(period)

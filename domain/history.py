@@ -22,7 +22,7 @@ class MemoryBook:
     """The history and the entries so far, in memory: what derivation asks (Book, History)."""
 
     def __init__(self, rulebooks: RulebookLibrary, governing: dict[str, Rulebook] | None = None):
-        self.library = rulebooks  # the shipped versions, then each one the log adopts
+        self._library = rulebooks  # the shipped versions, then each one the log adopts
         self.governing = dict(governing or {})  # periods scored under a version of the caller's choice
         self.subjects: dict[str, dict] = {}
         self.entries: dict[tuple[str, str], dict[str, Entry]] = {}
@@ -32,10 +32,13 @@ class MemoryBook:
 
     def rulebook_of(self, period: str) -> Rulebook:
         chosen = self.governing.get(period)
-        return chosen if chosen is not None else self.library.in_force_on(parse_period(period).first_day)
+        return chosen if chosen is not None else self._library.in_force_on(parse_period(period).first_day)
+
+    def library(self) -> RulebookLibrary:
+        return self._library
 
     def adopt(self, rulebook: Rulebook) -> None:
-        self.library = self.library.with_version(rulebook)
+        self._library = self._library.with_version(rulebook)
 
     def closed_rounds(self) -> set[tuple[str, str]]:
         return set(self.rounds)

@@ -58,7 +58,7 @@ def verify(read_model: ReadModel, on_page: Callable[[int], None] | None = None) 
             if (summary["total"], summary["vetoed"], summary["tally"]) != (replayed[key].total, again["vetoed"], tally):
                 differences.append(Difference(key[0], key[1], f"排名用的汇总列 {summary} 与考评表不一致"))
     live_books = {r.version: r for r in read_model.library().all()}
-    replayed_books = {r.version: r for r in book.library.all()}
+    replayed_books = {r.version: r for r in book.library().all()}
     for version in sorted(set(live_books) | set(replayed_books)):
         if live_books.get(version) != replayed_books.get(version):
             differences.append(Difference(f"考评标准 {version}", None, "读模型所知的版本与重放日志得到的不一致"))

@@ -98,6 +98,10 @@ class Rulebooks:
     def check(self, version: str, data: Any) -> Checked:
         """Everything `adopt` would decide, without writing."""
         library = self.ledger.library()
+        try:
+            self._not_shipped(version, library)
+        except Conflict as refused:
+            return Checked(None, [], [], refused)
         rulebook, problems = check_rulebook(data, version, library)
         if rulebook is None:
             return Checked(None, problems)
@@ -117,6 +121,7 @@ class Rulebooks:
 
         def build() -> tuple[str, list[Aggregate]]:
             library = self.ledger.library()
+            self._not_shipped(version, library)
             rulebook, problems = check_rulebook(data, version, library)
             if rulebook is None:
                 raise InvalidAll([(p.field, p.message) for p in problems])
@@ -135,10 +140,12 @@ class Rulebooks:
 
         return self.ledger.write("rulebook", idempotency, build), warnings
 
-    def _may_adopt(self, rulebook: Rulebook, library: RulebookLibrary) -> None:
-        version = rulebook.version
+    def _not_shipped(self, version: str, library: RulebookLibrary) -> None:
         if self.ledger.rulebooks.has(version) and library.get(version) is self.ledger.rulebooks.get(version):
             raise Conflict("version", f"版本 {version} 随系统发布,不能更改;请以新的版本号上传")
+
+    def _may_adopt(self, rulebook: Rulebook, library: RulebookLibrary) -> None:
+        version = rulebook.version
         if library.has(version):
             reason = self.in_use(library.get(version), library)
             if reason is not None:

@@ -1,7 +1,8 @@
 """Property: for random histories (records of every effect, retractions, complaints and
 verdicts, attendance with several occurrences a day and corrections, back-dated reassignments
-that move roll-ups, disputes, hall figures), the live read model equals a replay of the log, on
-SQLite and on PostgreSQL:
+that move roll-ups, disputes, hall figures, a 2023 rulebook version loaded and loaded again that
+carries, maps or drops the look-back records counting in 2023), the live read model equals a
+replay of the log, on SQLite and on PostgreSQL:
 
 - after each step, the live card of every subject equals the replay at that position;
 - at the end, the card the read model gives *as of* every earlier position equals the replay
@@ -18,11 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import Refused
+from domain.rulebook import rulebook_to_json
 from projections.replay import replay_scorecard
 from projections.verify import verify
 from service.application.principal import Principal
 from service.config.clock import SettableClock
 from tests.conftest import STORES, make_container
+from tests.rulebook_variants import variant
 
 START = datetime.fromisoformat("2022-01-01T09:00:00+08:00")
 NOW = datetime.fromisoformat("2022-06-29T12:00:00+08:00")
@@ -34,6 +37,20 @@ RULES = {
 POINTS_RULES = {"A1.6.3", "A2.1.1", "A2.7.2", "A3.7.2"}
 ONCE_RULES = {"A3.2.1", "A3.2.3", "A3.5.2"}
 OFFICE = Principal("office", "office", "office_admin", None)
+
+
+def _version_2023(shipped, **change) -> dict:
+    return variant(rulebook_to_json(shipped), "2023", **{"carries_from": {}, **change})
+
+
+# The 2023 versions a history may load (each replaces the one before: nothing is scored under it).
+VARIANTS = [
+    lambda shipped: _version_2023(shipped, drop=("A3.5.3",)),
+    lambda shipped: _version_2023(shipped, drop=("A3.6.1",), rename={"A3.5.3": "A3.5.4"}, points={"A3.5.3": 7},
+                                  carries_from={"A3.5.3": "A3.5.4"}),
+    lambda shipped: _version_2023(shipped, points={"A3.5.3": 3, "A3.1.1": 4}),
+    lambda shipped: _version_2023(shipped, drop=("A3.5.3", "A3.6.1")),
+]
 
 day = st.integers(min_value=0, max_value=175)
 operation = st.one_of(
@@ -48,6 +65,7 @@ operation = st.one_of(
     st.tuples(st.just("attendance"), st.integers(0, 2), st.integers(0, 20), st.sampled_from([20, 90, 95, 120]),
               st.booleans(), st.sampled_from([None, "#1", "#2"])),
     st.tuples(st.just("dispute"), st.integers(0, 30), st.booleans()),
+    st.tuples(st.just("adopt"), st.integers(0, len(VARIANTS) - 1)),
 )
 
 
@@ -84,6 +102,8 @@ def run(c, subjects, op, made) -> None:
         _, worker, offset, minutes, excused, occurrence = op
         made["records"].append(c.records.attendance("t", subjects["worker"][worker], date(2022, 3, 1) + timedelta(days=offset),
                                                     "late", minutes, excused, occurrence=occurrence).id)
+    elif kind == "adopt":
+        c.rulebooks.adopt("office", "2023", VARIANTS[op[1]](c.ledger.rulebooks.get("2022")))
     elif kind == "dispute" and made["records"]:
         record_id = made["records"][op[1] % len(made["records"])]
         dispute = c.disputes.file(OFFICE, record_id, "申诉理由")
@@ -94,9 +114,9 @@ def live_cards(ledger, subjects) -> dict[tuple[str, str], dict]:
     projection = ledger.projection
     cards = {}
     for kind, ids in subjects.items():
-        period = "2022" if kind == "hall" else "2022H1"
-        for subject_id in ids:
-            cards[(subject_id, period)] = projection.card(projection.subject(subject_id), period)
+        for period in ("2022", "2023") if kind == "hall" else ("2022H1",):
+            for subject_id in ids:
+                cards[(subject_id, period)] = projection.card(projection.subject(subject_id), period)
     return cards
 
 
