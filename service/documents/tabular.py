@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from domain.text import first_problem, loggable
 
@@ -69,7 +69,8 @@ def _check_size(rows: int | None, columns: int | None) -> None:
         raise _refused(f"文件有 {columns} 列,超过上限 {MAX_COLUMNS} 列")
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def open_xlsx(data: bytes) -> Workbook:
+    """A workbook read only, refused before it is parsed if it would unpack to too much."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
@@ -79,15 +80,24 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         raise _refused(f"XLSX 文件解压后有 {unpacked // 1024 // 1024} MB,超过上限 {MAX_UNPACKED // 1024 // 1024} MB")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
+        book.worksheets[0]  # noqa: B018 - a workbook without sheets is refused here
     except Exception as error:  # noqa: BLE001 - any unreadable workbook is the file's problem, not ours
         raise _refused(f"无法读取 XLSX 文件:{type(error).__name__}") from None
+    return book
+
+
+def sheet_rows(sheet) -> Iterator[list[str]]:
+    """A sheet's rows as text (empty rows as []), no further than the limits."""
     # The range the sheet declares (its <dimension>), read before any cell; a sheet without one
     # is still read no further than the limits.
     _check_size(sheet.max_row, sheet.max_column)
     for count, row in enumerate(sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True), 1):
         _check_size(count, None)
         yield [_cell(v) for v in row] if row.count(None) != len(row) else []  # the rows a sheet skips cost nothing
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    yield from sheet_rows(open_xlsx(data).worksheets[0])
 
 
 def _rows(data: bytes) -> Iterator[list[str]]:

@@ -3,6 +3,7 @@ office's desk, the auditor's timeline, imports, the round's actions and the publ
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from datetime import timedelta
@@ -321,8 +322,19 @@ def test_every_main_page_passes_the_accessibility_check(live, open_page, viewpor
     login(page, live, "office1", "Office#2022")
     for path in ("/ui/", "/ui/patrol", "/ui/patrol/mine", "/ui/attendance", "/ui/desk",
                  f"/ui/subjects/{ids['zhang']}?period=2022H1", "/ui/queues", "/ui/rounds/2022H1?kind=worker",
-                 "/ui/rounds/2022H1/confirm?kind=worker&action=close"):
+                 "/ui/rounds/2022H1/confirm?kind=worker&action=close", "/ui/rulebooks",
+                 "/ui/desk?kind=worker&period=2022H1&rulebook=2022"):
         check(path)
+    page.goto(live.base + "/ui/rulebooks")  # the result of a check: the diff, the forms to adopt and preview
+    book = live.api.get("/api/rulebooks/2022")
+    book.update(version="2023", effective_from="2023-01-01")
+    book["settings"]["notice_days"] = 7
+    page.set_input_files("#rulebook-file", files=[{"name": "2023.json", "mimeType": "application/json",
+                                                  "buffer": json.dumps(book).encode()}])
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#rulebook-checked")
+    results = axe.run(page)
+    assert [v["id"] for v in results.response["violations"]] == [], "/ui/rulebooks (checked)"
     page.click("header button:has-text('退出')")
     login(page, live, "auditor1", "Audit#2022x")
     check("/ui/audit")
@@ -347,3 +359,79 @@ def test_the_office_rules_an_open_complaint_from_the_worklist_and_the_veto_follo
     screenshot(page, "queues")
     card = live.api.card(ids["wang"], "2022H1")
     assert card["vetoed"] and card["veto_reasons"] == ["A1.5.4"]
+
+
+# --- next year's rulebook ------------------------------------------------------------------------
+
+def _edit_workbook(source, target, version: str, changes: dict[str, dict[str, object]]) -> None:
+    """The downloaded template with another version number and start, and some rules changed
+    (by rule id: column → value)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(source)
+    for row in book["版本"].iter_rows(min_row=2):
+        if row[0].value == "版本号":
+            row[1].value = version
+        if row[0].value == "施行日期":
+            row[1].value = "2023-01-01"
+    sheet = book["规则"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        rule_id = row[header.index("规则编号")].value
+        for column, value in changes.get(rule_id, {}).items():
+            row[header.index(column)].value = value
+    book.save(target)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_the_office_uploads_next_years_rulebook_sees_every_problem_the_diff_and_a_preview_then_adopts_it(
+        live, open_page, tmp_path, viewport):
+    ids = county(live)
+    live.api.record(ids["zhang"], "A1.1.2", "2022-05-09T10:00:00+08:00", quantity=2)  # -10 now, -6 under 2023
+    live.api.record(ids["li"], "A1.2.2", "2022-05-09T10:00:00+08:00")  # -2 either way
+    live.user("office1", "office_admin", "Office#2022")
+    page = open_page(viewport)
+    login(page, live, "office1", "Office#2022", "/ui/rulebooks")
+    expect(page.locator("#versions tr[data-version='2022']")).to_contain_text("随系统发布")
+    with page.expect_download() as downloaded:
+        page.click("#versions tr[data-version='2022'] a:has-text('工作簿')")
+    template = tmp_path / "template.xlsx"
+    downloaded.value.save_as(template)
+
+    bad = tmp_path / "2023-bad.xlsx"
+    _edit_workbook(template, bad, "2023", {"A1.1.2": {"分值": None}, "A1.2.1": {"效果": "罚款"}})
+    page.set_input_files("#rulebook-file", str(bad))
+    page.click("#upload button[type=submit]")
+    problems = page.locator("#rulebook-problems")
+    expect(problems).to_contain_text("有 2 处问题")
+    expect(problems).to_contain_text("A1.1.2")
+    expect(problems).to_contain_text("「规则」第")  # the row of the workbook, for each problem
+    assert [v["version"] for v in live.api.get("/api/rulebooks")] == ["2022"]
+
+    good = tmp_path / "2023.xlsx"
+    _edit_workbook(template, good, "2023", {"A1.1.2": {"分值": 3}})
+    page.set_input_files("#rulebook-file", str(good))
+    page.click("#upload button[type=submit]")
+    expect(page.locator("#rulebook-checked h2")).to_contain_text("可以采用")
+    expect(page.locator("#diff-rules")).to_contain_text("A1.1.2")
+    expect(page.locator("#diff-rules")).to_contain_text("分值")
+    page.select_option("#preview-period", label="2022H1 工作人员")
+    page.click("form[action='/ui/rulebooks/preview'] button[type=submit]")
+    preview = page.locator("#rulebook-preview")
+    expect(preview.locator(f"tr[data-subject='{ids['zhang']}'] .total")).to_have_text("94")
+    expect(preview.locator(f"tr[data-subject='{ids['zhang']}']")).to_contain_text("90")  # the standings now
+    if viewport == PHONE:
+        assert page.evaluate("() => document.body.scrollWidth") <= PHONE["width"]
+    screenshot(page, f"rulebooks-{'phone' if viewport == PHONE else 'desk'}")
+    assert live.api.card(ids["zhang"], "2022H1")["total"] == 90  # a preview changes nothing
+
+    page.click("form[action='/ui/rulebooks/adopt'] button[type=submit]")
+    expect(page.locator("#rulebook-adopted")).to_contain_text("已采用考评标准 2023 版")
+    expect(page.locator("#versions tr[data-version='2023']")).to_contain_text("office1")
+    assert live.api.get("/api/rulebooks/2023")["effective_from"] == "2023-01-01"
+
+    page.goto(live.base + "/ui/desk?kind=worker&period=2022H1&rulebook=2023")  # the desk previews too
+    expect(page.locator("#preview-note")).to_contain_text("按 2023 版重新计分")
+    expect(page.locator(f"#standings tr[data-subject='{ids['zhang']}'] .total")).to_have_text("94")
+    page.goto(live.base + "/ui/desk?kind=worker&period=2022H1")
+    expect(page.locator(f"#standings tr[data-subject='{ids['zhang']}'] .total")).to_have_text("90")

@@ -20,12 +20,14 @@ from service.http.web import (
     pages_patrol,
     pages_queues,
     pages_round,
+    pages_rulebooks,
     public_notice,
 )
 from service.http.web.render import message, wants_json
 from service.http.web.session import LoginRequired, PageForbidden, PasswordChangeRequired
 
-ROUTERS = (pages_auth, pages_patrol, pages_office, pages_desk, pages_round, pages_queues, pages_audit, public_notice)
+ROUTERS = (pages_auth, pages_patrol, pages_office, pages_desk, pages_round, pages_queues, pages_audit, pages_rulebooks,
+           public_notice)
 
 
 def is_page(request: Request) -> bool:

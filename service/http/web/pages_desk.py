@@ -22,15 +22,25 @@ Kind = Literal["worker", "window", "hall"]
 
 
 @router.get("/ui/desk", response_class=HTMLResponse)
-def desk(request: Request, c: Ledgers, who: Viewer, kind: Kind = "worker", period: str | None = None) -> HTMLResponse:
+def desk(request: Request, c: Ledgers, who: Viewer, kind: Kind = "worker", period: str | None = None,
+         rulebook: Annotated[str | None, Query(max_length=32)] = None) -> HTMLResponse:
+    """The standings; with `rulebook` (another version than the period's), a preview re-scored
+    under it beside the standings now, changing nothing."""
     the_period = chosen_period(c, kind, period)
+    governing = c.ledger.rulebook_for(the_period)
     position, items = c.ledger.projection.standings(kind, the_period.id)
+    shown = c.rulebooks.get(rulebook) if rulebook and rulebook != governing.version else governing
+    now = None
+    if shown is not governing:
+        now = {i["subject_id"]: i for i in items}
+        position, items = c.rulebooks.preview(kind, the_period.id, shown)
     items = [i for i in items if in_scope(who, i["unit"])]
     vetoed = sum(1 for i in items if i["vetoed"])
     return page(request, "web/desk.html", "考评台", kind=kind, period=the_period, periods=period_choices(c, kind),
                 items=items, position=position, vetoed=vetoed, round_status=c.rounds.status(kind, the_period),
                 quota=c.rounds.quota(kind, the_period), runs_round=may(who, "run_round"),
-                rule_texts={r.id: r.criterion for r in c.ledger.rulebook_for(the_period).category(kind).rules()})
+                versions=c.ledger.library().versions(), governing=governing.version, shown=shown.version, now=now,
+                rule_texts={r.id: r.criterion for r in shown.category(kind).rules()})
 
 
 @router.get("/ui/subjects/{subject_id}", response_class=HTMLResponse)

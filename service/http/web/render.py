@@ -27,6 +27,7 @@ PAGES = [
     ("/ui/desk", "考评台", "各期排名、一票否决、对象考评表", "read", True),
     ("/ui/queues", "待办", "待处理的投诉、异议和申诉", "read", True),
     ("/ui/audit", "审计", "哈希链头与最近一次校验结果", "read_trail", True),
+    ("/ui/rulebooks", "考评标准", "上传新一年的考评标准,检查、对比、预览后采用", "manage_rulebooks", True),
 ]
 
 
