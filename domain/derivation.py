@@ -31,7 +31,7 @@ from typing import Protocol
 from domain.complaints import Complaint
 from domain.errors import Conflict
 from domain.facts import Entry
-from domain.periods import parse_period
+from domain.periods import CADENCE_OF_KIND, local_date, parse_period, period_of
 from domain.records import Record
 from domain.rulebook import Rulebook, RulebookLibrary, parse_rulebook
 from domain.rulebook_versions import RulebookVersion
@@ -110,11 +110,13 @@ def _restate(book: Book, record_id: str, effective: bool, reason: str) -> None:
 
 def _place(subject_id: str, kind: str, own: Entry, counts_in: list[dict], history: History, book: Book) -> None:
     """Puts a record (or complaint) on its own cards and rolls a worker's veto up."""
+    own_period = period_of(CADENCE_OF_KIND[kind], local_date(own.occurred_at)).id
+    under = history.rulebook_of(own_period).version  # the version the record was checked against
     for target in counts_in:
         if target["subject_id"] != subject_id:
             continue  # release 0.1 kept roll-ups here too; they are derived now
         period = target["period"]
-        entry = replace(own, rule_id=target["rule_id"], recorded_rule_id=target["rule_id"])
+        entry = replace(own, rule_id=target["rule_id"], recorded_rule_id=target["rule_id"], recorded_under=under)
         entry = _under_rulebook(entry, history.rulebook_of(period))
         book.put(subject_id, period, entry)
         if kind == "worker":
@@ -124,10 +126,14 @@ def _place(subject_id: str, kind: str, own: Entry, counts_in: list[dict], histor
 
 
 def _under_rulebook(entry: Entry, rulebook: Rulebook) -> Entry:
-    """The entry as the period's rulebook counts it: under the rule the record names, or the one
-    the version maps it to (`carries_from`); held back, saying why, if it has neither."""
+    """The entry as the period's rulebook counts it: under the rule the record names, or, if an
+    earlier version named it, the one this version maps it to (`carries_from`); held back, saying
+    why, if it has neither."""
     recorded = entry.recorded_rule_id or entry.rule_id
-    rule_id = rulebook.rule_for(recorded)
+    if entry.recorded_under == rulebook.version:
+        rule_id = recorded if rulebook.has_rule(recorded) else None
+    else:
+        rule_id = rulebook.rule_for(recorded)
     if rule_id is None:
         return replace(entry, rule_id=recorded, recorded_rule_id=recorded,
                        held=f"{rulebook.version} 版考评标准中没有规则 {recorded},也没有指明由哪条规则沿用,不计入本期")

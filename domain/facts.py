@@ -36,6 +36,9 @@ class Entry:
     # The rule the record names for this period (`rule_id` is what it counts under in this
     # period's rulebook: the same, or the later version's `carries_from` mapping of it).
     recorded_rule_id: str = ""
+    # The version the record was made under (the one governing its own period then): a later
+    # version's `carries_from` maps only what an earlier version named.
+    recorded_under: str = ""
     # Why this period's rulebook does not count it (neither the rule nor a mapping of it), or
     # "": kept apart from `effective`, which follows the record's own life (retraction, verdict).
     held: str = ""

@@ -29,7 +29,7 @@ from projections.store import Cursor
 Key = tuple[str, str, str]  # (subject id, period id, record id)
 ENTRY_COLUMNS = ("subject_id, period, record_id, version_from, version_to, rule_id, origin, occurred_at, recorded_at,"
                  " quantity, points, note, actor, from_subject_id, effective, reason, moved_away, origin_position,"
-                 " delta, recorded_rule_id, held")
+                 " delta, recorded_rule_id, recorded_under, held")
 CARDS_IN_MEMORY = 50_000  # cards' tallies kept before they are written out early
 
 
@@ -51,7 +51,7 @@ def entry_of_row(r: Any) -> Entry:
                  points=None if r["points"] is None else Decimal(r["points"]), effective=bool(r["effective"]),
                  note=r["note"], origin=r["origin"], from_subject_id=r["from_subject_id"], actor=r["actor"],
                  origin_position=int(r["origin_position"]), reason=r["reason"], moved_away=bool(r["moved_away"]),
-                 recorded_rule_id=r["recorded_rule_id"], held=r["held"])
+                 recorded_rule_id=r["recorded_rule_id"], recorded_under=r["recorded_under"], held=r["held"])
 
 
 @dataclass
@@ -231,7 +231,7 @@ class Book:
                entry.occurred_at.isoformat(), entry.recorded_at.isoformat(), entry.quantity,
                None if entry.points is None else str(entry.points), entry.note, entry.actor, entry.from_subject_id,
                int(entry.effective), entry.reason, int(entry.moved_away), entry.origin_position, str(delta),
-               entry.recorded_rule_id, entry.held]
+               entry.recorded_rule_id, entry.recorded_under, entry.held]
         self.rows.append(row)
         version = Version(entry, self.position, delta, row)
         self.latest[key] = version

@@ -18,7 +18,7 @@ import secrets
 from projections import accounts, attachments
 from projections.store import Cursor
 
-VERSION = 5  # 5: rulebook versions (rm_rulebooks), entries' recorded rule and held reason
+VERSION = 5  # 5: rulebook versions (rm_rulebooks); an entry's recorded rule, the version it was made under, held
 # (4: accounts (rm_users, rm_tokens) and evidence attachments (rm_attachments))
 ASIDE = "__next"
 
@@ -38,7 +38,7 @@ DERIVED: dict[str, tuple[str, list[tuple[str, str]]]] = {
                    " occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, quantity INTEGER NOT NULL, points TEXT,"
                    " note TEXT NOT NULL, actor TEXT NOT NULL, from_subject_id TEXT, effective INTEGER NOT NULL,"
                    " reason TEXT NOT NULL, moved_away INTEGER NOT NULL, origin_position BIGINT NOT NULL,"
-                   " delta TEXT NOT NULL, recorded_rule_id TEXT NOT NULL, held TEXT NOT NULL,"
+                   " delta TEXT NOT NULL, recorded_rule_id TEXT NOT NULL, recorded_under TEXT NOT NULL, held TEXT NOT NULL,"
                    " PRIMARY KEY (subject_id, period, record_id, version_from)",
                    [("record", "record_id, version_to"), ("period", "period, version_to")]),
     # One row per subject and period: the tally of its effective entries (bounded by the

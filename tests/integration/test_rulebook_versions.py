@@ -303,3 +303,26 @@ def test_a_preview_equals_the_standings_of_a_store_where_that_version_was_in_for
         assert table(preview[kind]) == table(expected[kind]), kind
     assert table(live["worker"]) != table(preview["worker"]) and table(live["window"]) != table(preview["window"])
     assert ("G1", 85, False, [], 2) in table(live["worker"]) and ("G1", 94, False, [], 1) in table(preview["worker"])
+
+
+def test_the_sample_2023_rulebook_loads_and_maps_only_what_2022_named(api):
+    """scripts/samples/rulebook-2023.json (an example): 2022's A3.5.3 (吃拿卡要, looking back) is
+    A3.5.4 in 2023, and 2023 has an A3.5.3 of its own (12345 hotline). A 2022 finding counts in
+    2023 as A3.5.4; a 2023 record naming A3.5.3 is the hotline, never mapped."""
+    import json
+    from pathlib import Path
+
+    sample = json.loads((Path(__file__).resolve().parents[2] / "scripts" / "samples" / "rulebook-2023.json")
+                        .read_text(encoding="utf-8"))
+    assert "示例" in sample["title"]
+    hall = api.subject("hall", "县政务服务中心", "H1")
+    old = api.record(hall, "A3.5.3", "2022-11-01T10:00:00+08:00")["id"]
+    assert put(api, "2023", sample)["warnings"][0]["message"].startswith("考评期 2023 已有考评记录")
+    assert api.get("/api/rulebooks/2023") == sample
+    api.clock.set(datetime.fromisoformat("2023-03-01T10:00:00+08:00"))
+    new = api.record(hall, "A3.5.3", "2023-02-28T10:00:00+08:00", quantity=2)["id"]
+    card = api.card(hall, "2023")
+    assert (line_of(card, old)["rule_id"], line_of(card, old)["delta"]) == ("A3.5.4", -10)
+    assert (line_of(card, new)["rule_id"], line_of(card, new)["delta"]) == ("A3.5.3", -4)
+    assert card["total"] == 86 and api.card(hall, "2022")["total"] == 90
+    replay_equals_live_at_every_position(api, [hall], ["2022", "2023"])
