@@ -186,3 +186,26 @@ def test_a_version_that_would_change_a_closed_period_is_refused_by_the_history()
         county.adopt(version("2024", "2024-01-01"))
     assert "2024(hall)" in refused.value.message
     assert county.book.library().versions() == ["2022"]
+
+
+def test_the_annex_workbook_reads_back_as_the_version_it_was_written_from_and_names_rows():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from service.documents.rulebook_workbook import read_rulebook_workbook, rulebook_workbook
+
+    shipped = rulebook_2022()
+    read = read_rulebook_workbook(rulebook_workbook(shipped))
+    assert parse_rulebook(read.data) == shipped
+    book = load_workbook(BytesIO(rulebook_workbook(shipped)))
+    for row in book["规则"].iter_rows(min_row=2):
+        if row[6].value == "A3.2.6":
+            row[13].value = "按猜测"  # an unknown measure
+            line = row[0].row
+    out = BytesIO()
+    book.save(out)
+    read = read_rulebook_workbook(out.getvalue())
+    _, problems = check_rulebook({**read.data, "version": "2023", "effective_from": "2023-01-01"}, "2023", library())
+    [problem] = problems
+    assert problem.field.endswith(".figure.measure") and read.located(problem.field) == f"「规则」第 {line} 行"
