@@ -263,13 +263,9 @@ def _figure_json(measure: FigureMeasure) -> dict[str, Any]:
 
 
 def _rule_json(rule: Rule) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": rule.id, "item": rule.item, "text": rule.text, "effect": rule.effect,
-                           "points": None if rule.points is None else _number(rule.points)}
-    if rule.clause is not None:
-        out["clause"] = rule.clause
-    if rule.rolls_up_to is not None:
-        out["rolls_up_to"] = rule.rolls_up_to
-    out["lookback_years"] = rule.lookback_years
+    out: dict[str, Any] = {"id": rule.id, "item": rule.item, "text": rule.text, "clause": rule.clause,
+                           "effect": rule.effect, "points": None if rule.points is None else _number(rule.points),
+                           "rolls_up_to": rule.rolls_up_to, "lookback_years": rule.lookback_years}
     if rule.figure is not None:
         out["figure"] = _figure_json(rule.figure)
     return out
