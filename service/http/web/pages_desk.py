@@ -53,11 +53,12 @@ def subject_page(request: Request, subject_id: str, c: Ledgers, who: Viewer, per
     subject = c.ledger.projection.subject(str(aggregate.id))
     the_period = chosen_period(c, aggregate.kind, period)
     check_period_kind(the_period, aggregate.kind)
-    rulebook = c.ledger.rulebook_for(the_period)
     if position and not position.isdigit():
         raise Invalid("position", "日志位置必须是非负整数")
     asked = int(position) if position else None
     shown = sheet(c, subject, the_period, at or None, asked)
+    # The version the card was scored under: as the log stood then, for a card as of then.
+    rulebook = c.ledger.projection.rulebook_of(the_period.id, shown["position"] if shown["as_of"] else None)
     own = self_scores(c, subject["subject_id"], the_period)
     sections = [{**s, "self": own.get(s["id"])} for s in shown["card"]["sections"]]
     return page(request, "web/subject.html", subject["name"], subject=subject, period=the_period,
