@@ -5,9 +5,9 @@ with a field its model does not declare fails the request in the tests, not sile
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Number = int | float
 
@@ -403,3 +403,129 @@ class CalendarDayPublic(Answer):
 
 class CalendarPublic(Answer):
     days: list[CalendarDayPublic]
+
+
+# --- rulebook versions -------------------------------------------------------------------------------
+
+class FigurePublic(Answer):
+    measure: Literal["rank", "per_unit", "per_item", "below"]
+    field: str
+    points_each: Number | None = None
+    points_per_place: Number | None = None
+    threshold: str | None = None
+    allowed: list[str] | None = None
+
+
+class RulePublic(Answer):
+    id: str
+    item: str
+    text: str
+    clause: str | None
+    effect: str
+    points: Number | None
+    rolls_up_to: str | None
+    lookback_years: int
+    figure: FigurePublic | None = None  # present for a rule computed from a hall's figures
+
+
+class RulebookSectionPublic(Answer):
+    id: str
+    title: str
+    note: str
+    max: Number | None
+    rules: list[RulePublic]
+
+
+class RulebookCategoryPublic(Answer):
+    kind: Literal["worker", "window", "hall"]
+    annex: int
+    title: str
+    quota: int
+    cadence: Literal["half-year", "year"]
+    nomination_deadlines: dict[str, str]
+    sections: list[RulebookSectionPublic]
+
+
+class RulebookSettingsPublic(Answer):
+    timezone: str
+    section_floor: bool
+    absenteeism_over_minutes: int
+    attendance_rules: dict[str, str]
+    complaint_rules: dict[str, str]
+    discretionary_bonus_cap: Number
+    points_step: Number
+    notice_days: int
+    notice_day_kind: Literal["calendar", "working"]
+
+
+class RulebookPublic(Answer):
+    """Exactly the shape `PUT /api/rulebooks/{version}` takes."""
+
+    version: str
+    title: str
+    effective_from: str
+    settings: RulebookSettingsPublic
+    carries_from: dict[str, str]
+    categories: list[RulebookCategoryPublic]
+
+
+class RulebookListed(Answer):
+    version: str
+    title: str
+    effective_from: str
+    in_use: bool
+    shipped: bool
+    loaded_by: str | None
+    loaded_at: str | None
+
+
+class Problem(Answer):
+    field: str
+    message: str
+
+
+class RulebookAdopted(Answer):
+    version: str
+    title: str
+    effective_from: str
+    position: int
+    changed: bool
+    warnings: list[Problem]
+
+
+class FieldChange(Answer):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    field: str
+    from_: Any = Field(alias="from")
+    to: Any
+
+
+class Changed(Answer):
+    id: str
+    changes: list[FieldChange]
+
+
+class Keyed(Answer):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[Changed]
+
+
+class SettingsChanges(Answer):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[FieldChange]
+
+
+class RulebookDiff(Answer):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    version: list[FieldChange]  # title, effective_from
+    categories: Keyed
+    sections: Keyed
+    rules: Keyed
+    settings: SettingsChanges
+    carries_from: list[FieldChange]

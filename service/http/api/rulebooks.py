@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from domain.rulebook import rulebook_to_json
 from domain.rulebook_check import VERSION_PATTERN
+from service.http.answers import RulebookAdopted, RulebookDiff, RulebookListed, RulebookPublic
 from service.http.deps import Key
 from service.http.security import Ledgers, Principal, Reader, allowed
 
@@ -15,17 +16,19 @@ EXAMPLE = {"version": "2023", "title": "…", "effective_from": "2023-01-01", "s
            "carries_from": {"A3.5.3": "A3.5.3"}, "categories": [{"kind": "worker", "…": "…"}]}
 
 
-@router.get("/api/rulebooks", summary="Every rulebook version: shipped or loaded, from when, whether in use")
+@router.get("/api/rulebooks", summary="Every rulebook version: shipped or loaded, from when, whether in use",
+            response_model=list[RulebookListed])
 def list_rulebooks(c: Ledgers, _: Reader) -> list[dict]:
     return c.rulebooks.listing()
 
 
-@router.get("/api/rulebooks/{version}", summary="A rulebook version, in the JSON shape PUT takes")
+@router.get("/api/rulebooks/{version}", summary="A rulebook version, in the JSON shape PUT takes",
+            response_model=RulebookPublic, response_model_exclude_unset=True)
 def get_rulebook(version: Version, c: Ledgers, _: Reader) -> dict:
     return rulebook_to_json(c.rulebooks.get(version))
 
 
-@router.put("/api/rulebooks/{version}", status_code=201,
+@router.put("/api/rulebooks/{version}", status_code=201, response_model=RulebookAdopted,
             summary="Load a rulebook version (office): 422 naming every problem, 409 if it may not change")
 def put_rulebook(version: Version, c: Ledgers, who: Annotated[Principal, Depends(allowed("manage_rulebooks"))],
                  key: Key, data: Annotated[Any, Body(openapi_examples={"2023": {"value": EXAMPLE}})]) -> dict:
@@ -35,7 +38,8 @@ def put_rulebook(version: Version, c: Ledgers, who: Annotated[Principal, Depends
             "position": saved.position, "changed": not saved.replayed, "warnings": [w.as_dict() for w in warnings]}
 
 
-@router.get("/api/rulebooks/{version}/diff", summary="Rules and settings added, removed and changed since another version")
+@router.get("/api/rulebooks/{version}/diff", response_model=RulebookDiff,
+            summary="Rules and settings added, removed and changed since another version")
 def diff_rulebooks(version: Version, c: Ledgers, _: Reader,
                    since: Annotated[str, Query(alias="from", max_length=32, pattern=VERSION_PATTERN)]) -> dict:
     return c.rulebooks.diff(since, version)
