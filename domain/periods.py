@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.errors import Invalid
+from domain.vocabulary import SUBJECT_KINDS
 
 TIME_ZONE = "Asia/Shanghai"  # periods, deadlines and local dates (rulebook point 3)
 SHANGHAI = ZoneInfo(TIME_ZONE)
@@ -51,6 +52,12 @@ def check_day(day: date, field: str) -> date:
 
 def local_date(moment: datetime) -> date:
     return require_offset(moment, "occurred_at").astimezone(SHANGHAI).date()
+
+
+def beijing(moment: datetime) -> str:
+    """A moment as messages show it: 2022年7月1日 09:30(北京时间)."""
+    local = moment.astimezone(SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}(北京时间)"
 
 
 def start_of_local_day(day: date) -> datetime:
@@ -139,7 +146,7 @@ def periods_counting(cadence: str, day: date, lookback_years: int) -> list[Perio
 def check_period_kind(period: Period, kind: str) -> None:
     if period.cadence != CADENCE_OF_KIND[kind]:
         expected = "年度(如 2022)" if kind == "hall" else "半年(如 2022H1)"
-        raise Invalid("period", f"{kind} 的考评期应为{expected},而不是 {period.id}")
+        raise Invalid("period", f"{SUBJECT_KINDS.get(kind, kind)}的考评期应为{expected},而不是 {period.id}")
 
 
 def in_service(since: datetime | None, period: Period) -> bool:

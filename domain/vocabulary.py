@@ -4,7 +4,10 @@ documents never disagree. Code uses the keys; people read the labels."""
 
 from __future__ import annotations
 
-from domain.periods import Period
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # periods.py names kinds in its messages with these labels
+    from domain.periods import Period
 
 # Subjects of evaluation (附件1-3) and how each is counted (10 名 workers, 8 个 windows).
 SUBJECT_KINDS = {"worker": "工作人员", "window": "窗口", "hall": "大厅"}
@@ -28,6 +31,36 @@ ATTENDANCE_KINDS = {"late": "迟到", "early_leave": "早退", "absent": "旷工
 
 # The round of a kind in a period (评选流程): open → closed → notice → final.
 ROUND_STATUSES = {"open": "进行中", "closed": "已截止", "notice": "公示中", "final": "已确定"}
+
+
+# Where a nomination (申报) stands in its round.
+NOMINATION_STATES = {"submitted": "已申报", "proposed": "拟推荐", "on_notice": "公示中", "awarded": "已确定",
+                     "removed": "异议成立,不列入名单", "vetoed": "被一票否决", "not_selected": "未入选"}
+
+# Complaint channels the office receives complaints by (投诉渠道); free text is allowed too.
+COMPLAINT_CHANNELS = ("12345热线", "来信来访", "现场投诉", "网上投诉", "上级转办", "其他")
+
+# Fields as users know them: what a refused form names instead of the API's field name.
+FIELD_NAMES = {
+    "subject_id": "对象", "worker_id": "工作人员", "hall_id": "大厅", "window_id": "窗口", "rule_id": "考评事项",
+    "occurred_at": "发生时间", "received_at": "收到时间", "source": "来源", "note": "说明", "quantity": "次数",
+    "points": "分值", "photos": "照片", "evidence": "证据", "kind": "类别", "period": "考评期", "name": "名称",
+    "unit": "单位", "code": "编码", "parent_id": "上级", "effective_at": "生效时间", "effective_date": "生效日期",
+    "channel": "投诉渠道", "summary": "投诉内容", "reason": "原因", "grounds": "申诉理由", "upheld": "处理结果",
+    "deeds": "主要事迹", "self_scores": "自评分", "details": "申报表信息", "contact": "联系方式",
+    "bonus_note": "加分情况说明", "username": "用户名", "password": "密码", "role": "角色", "old": "当前密码",
+    "new": "新密码", "again": "再次输入的新密码", "file": "文件", "text": "异议内容", "chosen": "并列人选",
+    "minutes": "分钟数", "date": "日期", "day": "日期", "excused": "请假", "record_id": "记录",
+    "idempotency_key": "表单编号", "csrf": "表单校验码", "gender": "性别", "birth_month": "出生年月",
+    "political_status": "政治面貌", "unit_and_post": "工作单位及服务岗位", "work_start": "参加工作时间",
+    "head": "负责人姓名", "head_post": "负责人职务", "head_count": "人数", "phone": "联系电话",
+    "since": "起始时间", "until": "截止时间", "actor": "操作人", "action": "操作", "page": "页码",
+}
+
+
+def field_name(field: str) -> str:
+    """`details.birth_month` → 申报表信息·出生年月; an unknown name stays as it is."""
+    return "·".join(FIELD_NAMES.get(part, part) for part in field.split("."))
 
 
 def period_name(period: Period) -> str:

@@ -43,6 +43,7 @@ from domain.accounts import (
     username_key,
 )
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from domain.periods import beijing
 from domain.text import loggable
 from domain.vocabulary import ROLES
 from projections import accounts as accounts_model
@@ -63,7 +64,7 @@ class Locked(Refused):
     """The account is locked after repeated failures (HTTP 423)."""
 
     def __init__(self, until: datetime):
-        super().__init__("username", f"连续 {LOCK_AFTER} 次登录失败,账号已锁定至 {until.isoformat()}")
+        super().__init__("username", f"连续 {LOCK_AFTER} 次登录失败,账号已锁定至 {beijing(until)}")
         self.until = until
 
 

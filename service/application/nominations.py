@@ -17,9 +17,12 @@ from domain.nominations import Nomination, check_nomination
 from domain.periods import SHANGHAI
 from domain.subjects import Subject
 from domain.text import loggable
+from domain.vocabulary import field_name
+from projections.lists import nominations_of
 from service.application.evidence import EvidenceAccess
 from service.application.fields import UnitDetails, WorkerDetails
 from service.application.ledger import Idempotency, Ledger, Saved
+from service.application.messages import validation_message
 from service.application.principal import Principal
 from service.application.rounds import Rounds
 
@@ -69,6 +72,21 @@ class Nominations:
 
         return self.ledger.write("nomination", idempotency, build)
 
+    def listing(self, period_id: str, kind: str, unit: str | None = None) -> list[dict]:
+        """The nominations of a period and kind (a unit's only, when `unit` is given), each with
+        where it stands in the round (NOMINATION_STATES) and its self-assessed total."""
+        period = self.rounds.period(kind, period_id)
+        self.ledger.projection.catch_up()
+        found = self.rounds.round(kind, period)
+        state_of = _states(found, self.rounds.quota(kind, period)) if found else (lambda _: "submitted")
+        items = []
+        for row in nominations_of(self.ledger.projection.store, period.id, kind, unit):
+            nomination = self.ledger.get(Nomination, row["nomination_id"], "nomination_id")
+            items.append({**row, "state": state_of(row["subject_id"]), "recorded_at": nomination.recorded_at,
+                          "actor": nomination.actor, "photos": len(nomination.photos),
+                          "self_total": sum(Decimal(str(v)) for v in nomination.self_scores.values())})
+        return items
+
     @staticmethod
     def _details(kind: str, details: dict) -> dict:
         model: type[BaseModel] = DETAILS[kind]
@@ -77,7 +95,7 @@ class Nominations:
         except ValidationError as error:
             first = error.errors()[0]
             field = "details." + ".".join(str(p) for p in first["loc"])
-            raise Invalid(field, "申报表信息不完整或格式不对:" + first["msg"]) from None
+            raise Invalid(field, f"申报表中的“{field_name(field).split('·')[-1]}”{validation_message(first)}") from None
 
     def readable_evidence(self, who: Principal, evidence_id: str) -> Evidence:
         """An evidence file's description, if the caller may see it (else as if it did not exist)."""
@@ -118,6 +136,28 @@ class Nominations:
             return self.ledger.write("evidence", None, build)
         except Conflict:  # the same file arriving twice at once
             return Saved(str(Evidence.create_id(sha256=sha256)), 0, replayed=True)
+
+
+def _states(found, quota: int):
+    """Where each nominated subject stands in a round that has closed."""
+    vetoed = {s["subject_id"] for s in found.standings if s["vetoed"]}
+    if found.final is not None:
+        kept = {i["subject_id"] for i in found.final["list"]}
+        removed = {r["subject_id"] for r in found.final["removed"]}
+    elif found.notice is not None:
+        kept, removed = {i["subject_id"] for i in found.notice["listed"]}, set()
+    else:
+        kept, removed = {i["subject_id"] for i in found.proposal(quota).items}, set()
+    listed = "awarded" if found.final is not None else "on_notice" if found.notice is not None else "proposed"
+
+    def state(subject_id: str) -> str:
+        if subject_id in kept:
+            return listed
+        if subject_id in removed:
+            return "removed"
+        return "vetoed" if subject_id in vetoed else "not_selected"
+
+    return state
 
 
 def _uuid(text: str, field: str) -> UUID:

@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.calendar import WorkCalendar
 from domain.errors import Conflict, Invalid
 from domain.objections import Objection
-from domain.periods import CADENCE_OF_KIND, Period, check_period_kind, parse_period, period_of
+from domain.periods import CADENCE_OF_KIND, Period, beijing, check_period_kind, parse_period, period_of
 from domain.round import Proposal, Round, check_tie_choice, nomination_deadline, notice_end, standings_changes
 from domain.rulebook import KINDS
 from domain.vocabulary import ROUND_STATUSES
@@ -106,6 +106,8 @@ class Rounds:
             if found.status != "closed":
                 raise Conflict("period", f"考评期 {period.id} 已{ROUND_STATUSES[found.status]},不能再次公示")
             proposal = found.proposal(self.quota(kind, period))
+            if not proposal.items:
+                raise Conflict("period", f"考评期 {period.id} 没有已申报且未被否决的对象,建议名单为空,不能发布公示")
             if not proposal.decided:
                 raise Conflict("period", "名额线上有并列(" + "、".join(i["name"] for i in proposal.items if i["subject_id"]
                                 in proposal.tied) + "),须先由领导小组决定(tie-decision)")
@@ -172,8 +174,10 @@ class Rounds:
             if not proposal.decided:
                 raise Conflict("period", "名额线上有并列,尚未由领导小组决定,也尚未公示")
             raise Conflict("period", f"考评期 {found.period} 尚未公示,不能确定名单")
+        if not found.notice["listed"]:
+            raise Conflict("period", f"考评期 {found.period} 公示的名单为空,没有可以确定的名单")
         if self.ledger.now() < found.notice["ends"]:
-            raise Conflict("period", f"公示期到 {found.notice['ends'].isoformat()} 才结束,不能提前确定名单")
+            raise Conflict("period", f"公示期到 {beijing(found.notice['ends'])} 才结束,不能提前确定名单")
         if found.unruled_objections():
             raise Conflict("period", f"还有 {len(found.unruled_objections())} 件异议尚未处理")
 

@@ -168,6 +168,40 @@ def test_a_tie_across_the_cut_off_is_flagged_and_must_be_decided_before_notice_a
     assert api.post("/api/periods/2022/final?kind=hall", {}, expect=409)
 
 
+def test_nominations_are_listed_with_where_each_stands_and_a_unit_sees_its_own(api, clock):
+    ids = nominated_halls(api, [100, 95, 90])
+    vetoed = api.subject("hall", "否决大厅", "HV", unit="单位0")
+    api.record(vetoed, "A3.6.2", "2022-05-01T10:00:00+08:00", source="supervision")
+    api.post("/api/nominations", nomination(vetoed, "2022", "hall", [upload(api)["id"]]))
+    listed = api.get("/api/nominations", period="2022", kind="hall")["items"]
+    assert [(i["subject_id"], i["state"]) for i in listed] == [(s, "submitted") for s in [*ids, vetoed]]
+    assert listed[0]["self_total"] == 90 and listed[0]["name"] == "大厅0" and listed[0]["photos"] == 1
+    mine = unit_admin(api, "单位0").get("/api/nominations", period="2022", kind="hall")["items"]
+    assert {i["subject_id"] for i in mine} == {ids[0], vetoed}
+    assert api.get("/api/nominations", period="2022H1", kind="hall", expect=422)["detail"][0]["field"] == "period"
+
+    api.post("/api/periods/2022/close?kind=hall", {})
+    api.post("/api/periods/2022/notice?kind=hall", {})
+    states = {i["subject_id"]: i["state"] for i in api.get("/api/nominations", period="2022", kind="hall")["items"]}
+    assert states == {ids[0]: "on_notice", ids[1]: "on_notice", ids[2]: "on_notice", vetoed: "vetoed"}
+    objection = api.client.post("/api/objections", json={"period": "2022", "kind": "hall", "subject_id": ids[1],
+                                                         "text": "有异议"}).json()
+    api.post(f"/api/objections/{objection['id']}/ruling", {"upheld": True, "note": "经查属实"})
+    clock.advance(days=6)
+    api.post("/api/periods/2022/final?kind=hall", {})
+    states = {i["subject_id"]: i["state"] for i in api.get("/api/nominations", period="2022", kind="hall")["items"]}
+    assert states == {ids[0]: "awarded", ids[1]: "removed", ids[2]: "awarded", vetoed: "vetoed"}
+
+
+def test_a_round_without_nominations_cannot_publish_an_empty_notice(api):
+    halls(api, 2)  # taking part, nobody nominated
+    api.post("/api/periods/2022/close?kind=hall", {})
+    before = api.log_end()
+    refused = api.post("/api/periods/2022/notice?kind=hall", {}, expect=409)
+    assert "建议名单为空" in refused["detail"][0]["message"] and api.log_end() == before
+    assert api.post("/api/periods/2022/final?kind=hall", {}, expect=409)["detail"][0]["field"] == "period"
+
+
 def test_the_scheduler_finalises_when_it_can_and_a_second_firing_changes_nothing(api, client, clock):
     nominated_halls(api, [100, 90])
     api.post("/api/periods/2022/close?kind=hall", {})

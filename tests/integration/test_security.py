@@ -67,6 +67,7 @@ RULES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/periods/{period}/notice"): OFFICE,
     ("POST", "/api/periods/{period}/final"): OFFICE,
     ("POST", "/api/nominations"): {"unit_admin", "office_admin"},
+    ("GET", "/api/nominations"): READERS,
     ("GET", "/api/nominations/{nomination_id}"): READERS,
     ("POST", "/api/evidence"): {"inspector", "unit_admin", "office_admin"},
     ("GET", "/api/evidence/{evidence_id}"): READERS,

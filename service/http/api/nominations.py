@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from domain.nominations import Nomination
 from domain.scoring import number
@@ -43,6 +43,19 @@ def nominate(body: NominationCreate, c: Ledgers, who: Annotated[Principal, Depen
     saved = c.nominations.submit(who, body.subject_id, body.period, body.details, body.self_scores, body.deeds,
                                  body.photos, body.contact, body.bonus_note, idempotency=key)
     return nomination_public(c.ledger.get(Nomination, saved.id, "id"), who)
+
+
+@router.get("/api/nominations", summary="The nominations of a period (a unit administrator: its unit's), with "
+                                       "where each stands in the round")
+def list_nominations(c: Ledgers, who: Reader,
+                     period: Annotated[str, Query(max_length=6, description="2022H1, 2022H2 or 2022")],
+                     kind: Annotated[Literal["worker", "window", "hall"], Query()]) -> dict:
+    unit = who.unit if who.role == "unit_admin" else None
+    items = c.nominations.listing(period, kind, unit)
+    return {"period": period, "kind": kind, "items": [
+        {"id": i["nomination_id"], "subject_id": i["subject_id"], "name": i["name"], "code": i["code"],
+         "unit": i["unit"], "state": i["state"], "self_total": number(i["self_total"]), "photos": i["photos"],
+         "actor": i["actor"], "recorded_at": i["recorded_at"].isoformat()} for i in items]}
 
 
 @router.get("/api/nominations/{nomination_id}", summary="One nomination (personal details masked outside the "

@@ -1,0 +1,34 @@
+"""Lists the pages and the API show that the scorecard projection's own methods do not:
+each a function over the read store (never a table of its own), so the read model stays
+as it is and these queries stay in one place."""
+
+from __future__ import annotations
+
+import json
+
+from projections.store import ReadStore
+
+
+def nominations_of(store: ReadStore, period: str, kind: str | None = None, unit: str | None = None) -> list[dict]:
+    """The nominations (申报) of a period, with the subject's name, code and unit, oldest first."""
+    where, params = ["n.period = ?"], [period]
+    if kind:
+        where.append("n.kind = ?")
+        params.append(kind)
+    if unit is not None:
+        where.append("n.unit = ?")
+        params.append(unit)
+    with store.transaction(commit=False) as cur:
+        rows = cur.all("SELECT n.nomination_id, n.subject_id, n.period, n.kind, n.unit, n.position, s.name, s.code"
+                       " FROM {p}rm_nominations n LEFT JOIN {p}rm_subjects s ON s.subject_id = n.subject_id"
+                       f" WHERE {' AND '.join(where)} ORDER BY n.position", params)
+    return [dict(r) for r in rows]
+
+
+def entries_of_period(store: ReadStore, kind: str, period: str) -> list[tuple[str, list[dict]]]:
+    """Every card's entries of a kind and period, with the subject's unit: what the desk's
+    "most frequent deductions by unit" chart counts."""
+    with store.transaction(commit=False) as cur:
+        rows = cur.all("SELECT s.unit, c.card FROM {p}rm_cards c JOIN {p}rm_subjects s ON s.subject_id = c.subject_id"
+                       " WHERE c.period = ? AND c.kind = ?", [period, kind])
+    return [(r["unit"], json.loads(r["card"])["entries"]) for r in rows]
