@@ -241,6 +241,50 @@ def _merge_runs(table, r: int, values: list) -> None:
         col = end + 1
 
 
+def final_document(c: Container, kind: str, period_id: str) -> tuple[str, bytes]:
+    """The final list (通报) once the round is final: the list as it stands after the notice,
+    the subjects an upheld objection took off with the office's ruling note, the chain head."""
+    period = c.rounds.period(kind, period_id)
+    award = c.ledger.rulebook_for(period).category(kind).title
+    found = c.rounds.round(kind, period)
+    if found is None or found.final is None:
+        raise Conflict("period", f"{period_name(period)}“{award}”评选名单尚未确定,还不能通报")
+    items, settings = found.final["list"], c.settings
+    starts, ends = (found.notice[k].astimezone(SHANGHAI) for k in ("starts", "ends"))
+    at = found.final["at"].astimezone(SHANGHAI)
+    document = _document()
+    _title(document, f"关于{period_name(period)}“{award}”评选结果的通报")
+    _indented(document, f"根据《{settings.county}{period.year}年“优秀政务服务工作者”、“优质服务窗口”、“政务服务标杆大厅”"
+                        f"评选活动方案》,经单位推荐、{settings.office_name}核实评定,并于{starts.year}年{starts.month}月"
+                        f"{starts.day}日至{ends.year}年{ends.month}月{ends.day}日进行公示,现确定以下{len(items)}"
+                        f"{COUNTING_WORD[kind]}为{period_name(period)}“{award}”,予以通报表扬。")
+    _list_table(document, items)
+    for removed in found.final["removed"]:
+        _indented(document, f"{removed['name']}经公示期异议核实,不列入本次名单({removed['reason']})。")
+    _indented(document, "希望受到表扬的同志和集体珍惜荣誉、再接再厉;各单位要以先进为榜样,进一步提升政务服务水平。")
+    head = found.final["chain_head"]
+    document.add_paragraph(f"台账校验码(截至第 {head['position']} 条记录):{head['link']}").runs[0].font.size = Pt(8)
+    for text in (settings.office_name, f"{at.year}年{at.month}月{at.day}日"):
+        document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return f"final-{period.id}-{kind}.docx", _save(document)
+
+
+def _indented(document: Document, text: str) -> None:
+    document.add_paragraph(text).paragraph_format.first_line_indent = Pt(24)
+
+
+def _list_table(document: Document, items: list[dict]) -> None:
+    table = document.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for col, text in enumerate(["序号", "名称", "单位", "考评得分"]):
+        table.cell(0, col).text = text
+    for n, item in enumerate(items, start=1):
+        cells = table.add_row().cells
+        for col, text in enumerate([str(n), item["name"], item.get("unit", ""), str(item["total"])]):
+            cells[col].text = text
+
+
 def notice_document(c: Container, kind: str, period_id: str) -> tuple[str, bytes]:
     """The public notice (公示) ready to print and post."""
     period = c.rounds.period(kind, period_id)
@@ -256,15 +300,7 @@ def notice_document(c: Container, kind: str, period_id: str) -> tuple[str, bytes
         f"根据《{settings.county}{period.year}年“优秀政务服务工作者”、“优质服务窗口”、“政务服务标杆大厅”评选活动方案》,"
         f"经单位推荐、{settings.office_name}核实评定,拟确定以下{len(items)}{COUNTING_WORD[kind]}"
         f"为{period_name(period)}“{award}”,现予以公示。").paragraph_format.first_line_indent = Pt(24)
-    table = document.add_table(rows=1, cols=4)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for col, text in enumerate(["序号", "名称", "单位", "考评得分"]):
-        table.cell(0, col).text = text
-    for n, item in enumerate(items, start=1):
-        cells = table.add_row().cells
-        for col, text in enumerate([str(n), item["name"], item.get("unit", ""), str(item["total"])]):
-            cells[col].text = text
+    _list_table(document, items)
     starts, ends = (found.notice[k].astimezone(SHANGHAI) for k in ("starts", "ends"))
     document.add_paragraph(f"公示时间:{starts.year}年{starts.month}月{starts.day}日至{ends.year}年{ends.month}月{ends.day}日。"
                            ).paragraph_format.first_line_indent = Pt(24)

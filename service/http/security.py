@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from domain.errors import Forbidden
-from domain.vocabulary import BUSINESS_ROLES
+from domain.vocabulary import BUSINESS_ROLES, ROLES
 from service.application.accounts import Unauthenticated
 from service.application.principal import Principal
 from service.application.services import Container
@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "rule_dispute": ("office_admin",),
     "import_files": ("office_admin",),
     "manage_rulebooks": ("office_admin",),
+    # The accounts page: whoever manages users, roles and lockouts (三员: not the audit administrator).
+    "manage_accounts": ("office_admin", "system_admin", "security_admin"),
 }
 # What a session may still do while its initial or reset password awaits its change.
 BEFORE_PASSWORD_CHANGE = ("/api/auth/password", "/api/auth/logout")
@@ -76,7 +78,7 @@ def allowed(action: str):
 
     def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if who.role not in roles:
-            raise HTTPException(403, f"角色 {who.role} 无权执行此操作")
+            raise HTTPException(403, f"角色 {who.role}({ROLES.get(who.role, who.role)})无权执行此操作")
         return who
 
     return check

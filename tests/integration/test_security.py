@@ -86,6 +86,7 @@ RULES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/periods/{period}/scores.xlsx"): READERS,
     ("GET", "/api/nominations/{nomination_id}/form.docx"): READERS,
     ("GET", "/api/periods/{period}/notice.docx"): READERS,
+    ("GET", "/api/periods/{period}/final.docx"): READERS,
 }
 PATH_VALUES = {"period": "2022H1", "version": "2022", "day": "2022-10-01"}
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from domain.nominations import Nomination
 from service.application.fields import Day
-from service.documents.exports import nomination_form, notice_document, score_workbook
+from service.documents.exports import final_document, nomination_form, notice_document, score_workbook
 from service.documents.importers import ImportRefused, import_attendance, import_figures, import_roster
 from service.http.security import Ledgers, Principal, Reader, allowed, require_scope, sees_personal_details
 
@@ -23,7 +23,7 @@ LISTED_PROBLEMS = 1000  # a refused file's answer names this many problems at mo
 Importer = Annotated[Principal, Depends(allowed("import_files"))]
 
 
-def _download(filename: str, data: bytes, media_type: str) -> Response:
+def download(filename: str, data: bytes, media_type: str) -> Response:
     return Response(data, media_type=media_type,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(filename)}"})
 
@@ -66,7 +66,7 @@ async def upload_roster(file: Annotated[UploadFile, File()], effective_date: Ann
             responses={200: {"content": {XLSX: {}}}}, summary="The score workbook of a period, as in annexes 1-3")
 def scores(period: str, kind: Annotated[Literal["worker", "window", "hall"], Query()], c: Ledgers,
            who: Reader) -> Response:
-    return _download(*score_workbook(c, kind, period, unit=who.unit if who.role == "unit_admin" else None), XLSX)
+    return download(*score_workbook(c, kind, period, unit=who.unit if who.role == "unit_admin" else None), XLSX)
 
 
 @router.get("/api/nominations/{nomination_id}/form.docx", response_class=Response,
@@ -74,11 +74,18 @@ def scores(period: str, kind: Annotated[Literal["worker", "window", "hall"], Que
 def form(nomination_id: str, c: Ledgers, who: Reader) -> Response:
     nomination = c.ledger.get(Nomination, nomination_id, "nomination_id")
     require_scope(who, nomination.unit, "nomination_id")
-    return _download(*nomination_form(c, nomination_id, mask=not sees_personal_details(who, nomination.unit)), DOCX)
+    return download(*nomination_form(c, nomination_id, mask=not sees_personal_details(who, nomination.unit)), DOCX)
 
 
 @router.get("/api/periods/{period}/notice.docx", response_class=Response,
             responses={200: {"content": {DOCX: {}}}}, summary="The public notice (公示) ready to print")
 def notice(period: str, kind: Annotated[Literal["worker", "window", "hall"], Query()], c: Ledgers,
            _: Reader) -> Response:
-    return _download(*notice_document(c, kind, period), DOCX)
+    return download(*notice_document(c, kind, period), DOCX)
+
+
+@router.get("/api/periods/{period}/final.docx", response_class=Response,
+            responses={200: {"content": {DOCX: {}}}}, summary="The final list (通报) once the round is final")
+def final(period: str, kind: Annotated[Literal["worker", "window", "hall"], Query()], c: Ledgers,
+          _: Reader) -> Response:
+    return download(*final_document(c, kind, period), DOCX)

@@ -9,16 +9,23 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from domain.errors import Refused
+from domain.vocabulary import field_name
+from service.application.messages import validation_message
 from service.http.errors import status_of
 from service.http.web import (
     pages_audit,
     pages_auth,
+    pages_cases,
     pages_desk,
+    pages_files,
+    pages_nominations,
     pages_office,
     pages_patrol,
     pages_queues,
+    pages_roster,
     pages_round,
     pages_rulebooks,
     public_notice,
@@ -26,8 +33,14 @@ from service.http.web import (
 from service.http.web.render import message, wants_json
 from service.http.web.session import LoginRequired, PageForbidden, PasswordChangeRequired
 
-ROUTERS = (pages_auth, pages_patrol, pages_office, pages_desk, pages_round, pages_queues, pages_audit, pages_rulebooks,
-           public_notice)
+# Starlette's own English answers, and what the pages and the API say instead.
+ENGLISH_DETAILS = {"Not Found", "Method Not Allowed", "Unauthorized", "Forbidden", "Bad Request"}
+PLAIN_WORDS = {404: "找不到这个页面或对象,请检查地址,或从首页重新进入。",
+               405: "这个地址不接受这种请求方式(例如在地址栏直接打开了只能由表单提交的地址)。",
+               401: "需要登录。", 403: "无权访问。", 400: "请求格式不对。"}
+PAGE_TITLES = {404: "找不到页面", 405: "请求方式不对"}
+ROUTERS = (pages_auth, pages_patrol, pages_cases, pages_office, pages_desk, pages_files, pages_nominations,
+           pages_roster, pages_round, pages_queues, pages_audit, pages_rulebooks, public_notice)
 
 
 def is_page(request: Request) -> bool:
@@ -68,5 +81,14 @@ def install_pages(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if not is_page(request) or wants_json(request):
             return await api_invalid(request, exc)
-        fields = "、".join(sorted({str(e["loc"][-1]) for e in exc.errors()}))
-        return message(request, "填写有误", f"以下内容缺少或格式不对:{fields}。请返回修改后重试。", 422, "/ui/")
+        problems = "；".join(f"{field_name(str(e['loc'][-1]))}:{validation_message(e)}" for e in exc.errors())
+        return message(request, "填写有误", f"以下内容缺少或格式不对——{problems}。请返回修改后重试。", 422, "/ui/")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        """404, 405 and the like: a Chinese page for a browser, Chinese JSON for the API."""
+        text = PLAIN_WORDS.get(exc.status_code, str(exc.detail)) if exc.detail in ENGLISH_DETAILS else str(exc.detail)
+        if request.url.path.startswith("/api/") or wants_json(request):
+            return JSONResponse({"detail": text if exc.detail in ENGLISH_DETAILS else exc.detail},
+                                status_code=exc.status_code, headers=exc.headers)
+        return message(request, PAGE_TITLES.get(exc.status_code, "无法完成"), text, exc.status_code, "/ui/")

@@ -3,13 +3,15 @@ sheet with the running score and the auditor's timeline, and a record's history.
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from domain.errors import Invalid
-from domain.periods import check_period_kind
+from domain.periods import check_period_kind, parse_period
+from domain.records import Record
 from domain.subjects import Subject
 from service.application.history import record_history
 from service.http.security import Ledgers, in_scope, require_scope
@@ -64,12 +66,25 @@ def subject_page(request: Request, subject_id: str, c: Ledgers, who: Viewer, per
     return page(request, "web/subject.html", subject["name"], subject=subject, period=the_period,
                 periods=period_choices(c, aggregate.kind), shown=shown, card=shown["card"], sections=sections,
                 entries=entry_rows(c, shown["card"], rulebook), chart=chart(c, subject, the_period, shown["card"], rulebook),
-                nominated=bool(own), at=at or "", asked_position=asked, live_position=c.ledger.projection.position())
+                nominated=bool(own), at=at or "", asked_position=asked, live_position=c.ledger.projection.position(),
+                may_complain=may(who, "file_complaint"), may_nominate=may(who, "nominate"),
+                nomination_id=c.ledger.projection.nomination_of(subject["subject_id"], the_period.id))
 
 
 @router.get("/ui/records/{record_id}", response_class=HTMLResponse)
-def record_page(request: Request, record_id: str, c: Ledgers, who: Viewer) -> HTMLResponse:
+def record_page(request: Request, record_id: str, c: Ledgers, who: Viewer, done: str | None = None) -> HTMLResponse:
+    """The record's history, and what may still be done about it: the office retracts a wrong
+    finding while its period is open; the subject's unit (or the office) disputes it (申诉)."""
     history = record_history(c.ledger, record_id)
     subject = c.ledger.projection.subject(history["subject_id"]) or {"name": history["subject_id"], "unit": ""}
     require_scope(who, subject["unit"], "record_id")
-    return page(request, "web/record.html", "记录的历史", history=history, subject=subject)
+    record = c.ledger.get(Record, record_id, "record_id")
+    open_periods = all(c.ledger.is_open(parse_period(t["period"]), c.ledger.rulebook_for(parse_period(t["period"]))
+                                        .kind_of_rule(t["rule_id"])) for t in record.counts_in)
+    return page(request, "web/record.html", "记录的历史", history=history, subject=subject, record=record,
+                may_retract=may(who, "retract") and record.effective and open_periods,
+                may_dispute=may(who, "file_dispute") and record.effective and record.open_dispute is None
+                and in_scope(who, subject["unit"]),
+                closed=not open_periods, key=secrets.token_urlsafe(18),
+                done={"retracted": "已撤销:这条记录不再计分,仍保留在历史中。",
+                      "disputed": "申诉已提交,等待考评办裁决(在待办中)。"}.get(done or ""))

@@ -16,6 +16,7 @@ from domain.complaints import Complaint
 from domain.disputes import Dispute
 from domain.errors import Refused
 from domain.objections import Objection
+from domain.vocabulary import ROLES
 from service.application.ledger import Idempotency
 from service.application.services import Container
 from service.http.errors import status_of
@@ -72,7 +73,7 @@ def rule(request: Request, kind: Literal["complaint", "objection", "dispute"], i
          note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     queue = QUEUES[kind]
     if not may(who, queue.permission):
-        return message(request, "无法完成", f"您的角色({who.role})无权处理此事项。", 403, "/ui/queues")
+        return message(request, "无法完成", f"您的角色({ROLES.get(who.role, who.role)})无权处理此事项。", 403, "/ui/queues")
     c = container(request)
     key = Idempotency(actor=who.username, key=idempotency_key, fingerprint=f"{kind} {item_id} {upheld} {note}")
     try:

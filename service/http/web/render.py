@@ -23,11 +23,15 @@ templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "tem
 PAGES = [
     ("/ui/patrol", "巡查记录", "现场记录扣分、加分事项,可拍照取证,离线时自动暂存", "record", True),
     ("/ui/patrol/mine", "我的提交", "最近提交的记录及其状态", "record", False),
-    ("/ui/attendance", "考勤与导入", "单条录入考勤异常,或上传考勤表、大厅数据", "attendance", True),
-    ("/ui/desk", "考评台", "各期排名、一票否决、对象考评表", "read", True),
+    ("/ui/desk", "考评台", "各期排名、一票否决、对象考评表,可搜索、筛选、导出", "read", True),
+    ("/ui/nominations", "申报", "填写申报推荐表,查看各对象的申报状态", "read", True),
     ("/ui/queues", "待办", "待处理的投诉、异议和申诉", "read", True),
-    ("/ui/audit", "审计", "哈希链头与最近一次校验结果", "read_trail", True),
+    ("/ui/complaints/new", "登记投诉", "登记群众投诉:渠道、收到时间、内容", "file_complaint", False),
+    ("/ui/attendance", "考勤与导入", "单条录入考勤异常,或上传考勤表、大厅数据、人员名册", "attendance", True),
+    ("/ui/roster", "花名册", "大厅、窗口、工作人员:新增、更名、调动", "manage_subjects", True),
+    ("/ui/accounts", "账号", "账号、角色、锁定与令牌", "manage_accounts", True),
     ("/ui/rulebooks", "考评标准", "上传新一年的考评标准,检查、对比、预览后采用", "manage_rulebooks", True),
+    ("/ui/audit", "审计", "操作与登录日志、哈希链头与校验", "read_trail", True),
 ]
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from domain.vocabulary import ROLES
 from service.application.accounts import Unauthenticated
 from service.application.principal import Principal
 from service.http.hardening import identify
@@ -84,7 +85,7 @@ def page_allowed(action: str):
 
     def check(who: Annotated[Principal, Depends(page_user)]) -> Principal:
         if not may(who, action):
-            raise PageForbidden(f"您的角色({who.role})无权使用此页面。")
+            raise PageForbidden(f"您的角色({ROLES.get(who.role, who.role)})无权使用此页面。")
         return who
 
     return check
