@@ -65,3 +65,51 @@ def _ticks(low: Decimal, high: Decimal) -> list[Decimal]:
             ticks.append(value)
         value += step
     return ticks
+
+
+def histogram_svg(title: str, bins: list[tuple[str, int, int]]) -> str:
+    """Columns of counts: (label, subjects counted, of which vetoed), e.g. the totals of a period
+    in bands of five points. Vetoed subjects show in their own colour within their column."""
+    width, height, left, bottom, top = 640, 220, 36, 34, 14
+    highest = max([n for _, n, _ in bins] + [1])
+    step = (width - left - 8) / max(len(bins), 1)
+    described = ";".join(f"{label}:{n} 个" + (f"(其中否决 {v} 个)" if v else "") for label, n, v in bins if n)
+    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="hist-title hist-desc">',
+             f'<title id="hist-title">{escape(title)}</title>', f'<desc id="hist-desc">{escape(described or "没有数据")}</desc>']
+    for value in sorted({0, highest // 2, highest}):
+        y = top + (1 - value / highest) * (height - top - bottom)
+        parts.append(f'<line class="grid" x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value}</text>')
+    for i, (label, n, vetoed) in enumerate(bins):
+        x = left + i * step + 2
+        full = (n / highest) * (height - top - bottom)
+        veto = (vetoed / highest) * (height - top - bottom)
+        base, wide = height - bottom, step - 4
+        if n:
+            parts.append(f'<rect class="bar" x="{x:.1f}" y="{base - full:.1f}" width="{wide:.1f}" height="{full - veto:.1f}"/>')
+        if vetoed:
+            parts.append(f'<rect class="bar veto" x="{x:.1f}" y="{base - veto:.1f}" width="{wide:.1f}" height="{veto:.1f}"/>')
+        parts.append(f'<text x="{x + (step - 4) / 2:.1f}" y="{height - 18}" text-anchor="middle">{escape(label)}</text>')
+        if n:
+            parts.append(f'<text x="{x + (step - 4) / 2:.1f}" y="{base - full - 3:.1f}" text-anchor="middle">{n}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bars_svg(title: str, rows: list[tuple[str, int, str]]) -> str:
+    """Horizontal bars: (label, count, note), e.g. each unit's deductions with its most frequent rule."""
+    width, row_height, left, right = 640, 26, 150, 190
+    height = max(len(rows), 1) * row_height + 10
+    highest = max([n for _, n, _ in rows] + [1])
+    described = ";".join(f"{label} {n} 次({note})" for label, n, note in rows)
+    parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="bars-title bars-desc">',
+             f'<title id="bars-title">{escape(title)}</title>', f'<desc id="bars-desc">{escape(described or "没有扣分")}</desc>']
+    for i, (label, n, note) in enumerate(rows):
+        y = 5 + i * row_height
+        length = n / highest * (width - left - right)
+        short = label if len(label) <= 10 else label[:9] + "…"
+        parts.append(f'<text x="{left - 6}" y="{y + 17}" text-anchor="end">{escape(short)}</text>')
+        parts.append(f'<rect class="bar" x="{left}" y="{y + 4}" width="{max(length, 1):.1f}" height="{row_height - 8}"/>')
+        parts.append(f'<text x="{left + length + 6:.1f}" y="{y + 17}">{n} 次 · {escape(note)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -4,6 +4,7 @@ score, and the same sheet as it stood at an earlier moment or log position (the 
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -14,9 +15,11 @@ from domain.nominations import Nomination
 from domain.periods import Period
 from domain.records import Record
 from domain.trend import running_totals
+from domain.vocabulary import SUBJECT_KINDS
+from projections.lists import entries_of_period
 from projections.replay import scorecard_at
 from service.application.services import Container
-from service.http.web.chart import running_score_svg
+from service.http.web.chart import bars_svg, histogram_svg, running_score_svg
 from service.http.web.forms import beijing_time
 
 
@@ -74,3 +77,47 @@ def chart(c: Container, subject: dict, period: Period, card: dict, rulebook) -> 
     until = min(c.clock.now(), period.ends)
     full = sum(s.max for s in rulebook.category(subject["kind"]).scored_sections)
     return running_score_svg(points, period.starts, until, full, "期末" if until == period.ends else "今天")
+
+
+PAGE_SIZE = 50
+SORTS = {"rank": "名次", "total": "得分", "name": "名称", "unit": "单位"}
+
+
+def filtered(items: list[dict], q: str, unit: str, vetoed: str, nominated: str) -> list[dict]:
+    """The desk's search (name, 工号 or unit) and filters (unit, vetoed, nominated)."""
+    needle = q.strip().lower()
+    return [i for i in items
+            if (not needle or needle in f"{i['name']} {i['code'] or ''} {i['unit']}".lower())
+            and (not unit or i["unit"] == unit)
+            and (not vetoed or i["vetoed"] == (vetoed == "yes"))
+            and (not nominated or i["nominated"] == (nominated == "yes"))]
+
+
+def sorted_items(items: list[dict], sort: str, descending: bool) -> list[dict]:
+    if sort == "rank":  # the standings' own order: ranked first, then the vetoed
+        return list(reversed(items)) if descending else items
+    key = {"total": lambda i: i["total"], "name": lambda i: i["name"], "unit": lambda i: (i["unit"], i["name"])}[sort]
+    return sorted(items, key=key, reverse=descending)
+
+
+def totals_chart(items: list[dict], kind: str) -> str:
+    """How the totals spread: bands of five points (below 80 together, 100 and above together)."""
+    bands = [("<80", lambda t: t < 80)] + [(f"{low}–{low + 4}", lambda t, low=low: low <= t < low + 5)
+                                           for low in range(80, 100, 5)] + [("≥100", lambda t: t >= 100)]
+    bins = [(label, sum(1 for i in items if test(i["total"])), sum(1 for i in items if test(i["total"]) and i["vetoed"]))
+            for label, test in bands]
+    return histogram_svg(f"{SUBJECT_KINDS[kind]}得分分布(共 {len(items)} 个,红色为一票否决)", bins)
+
+
+def deductions_chart(c: Container, kind: str, period: Period, units: set[str]) -> str:
+    """Most frequent deductions by unit: each unit's effective deductions, with its most frequent rule."""
+    counts: dict[str, Counter] = {}
+    for unit, entries in entries_of_period(c.ledger.projection.store, kind, period.id):
+        if unit not in units:
+            continue
+        for e in entries:
+            if e["effective"] and Decimal(str(e["delta"])) < 0:
+                counts.setdefault(unit, Counter())[e["rule_id"]] += e.get("quantity") or 1
+    rows = sorted(((unit, sum(c.values()), c.most_common(1)[0]) for unit, c in counts.items()), key=lambda r: -r[1])
+    return bars_svg(f"各单位扣分次数(前 10 个单位,{SUBJECT_KINDS[kind]})",
+                    [(unit, n, f"最多:{rule} ×{times}") for unit, n, (rule, times) in rows[:10]])

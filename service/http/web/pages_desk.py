@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -15,7 +16,20 @@ from domain.records import Record
 from domain.subjects import Subject
 from service.application.history import record_history
 from service.http.security import Ledgers, in_scope, require_scope
-from service.http.web.desk import chart, chosen_period, entry_rows, period_choices, self_scores, sheet
+from service.http.web.desk import (
+    PAGE_SIZE,
+    SORTS,
+    chart,
+    chosen_period,
+    deductions_chart,
+    entry_rows,
+    filtered,
+    period_choices,
+    self_scores,
+    sheet,
+    sorted_items,
+    totals_chart,
+)
 from service.http.web.render import page
 from service.http.web.session import Viewer, may
 
@@ -25,22 +39,39 @@ Kind = Literal["worker", "window", "hall"]
 
 @router.get("/ui/desk", response_class=HTMLResponse)
 def desk(request: Request, c: Ledgers, who: Viewer, kind: Kind = "worker", period: str | None = None,
-         rulebook: Annotated[str | None, Query(max_length=32)] = None) -> HTMLResponse:
-    """The standings; with `rulebook` (another version than the period's), a preview re-scored
-    under it beside the standings now, changing nothing."""
+         rulebook: Annotated[str | None, Query(max_length=32)] = None,
+         q: Annotated[str, Query(max_length=64)] = "", unit: Annotated[str, Query(max_length=200)] = "",
+         vetoed: Literal["", "yes", "no"] = "", nominated: Literal["", "yes", "no"] = "",
+         sort: Literal["rank", "total", "name", "unit"] = "rank", order: Literal["asc", "desc"] = "asc",
+         page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:
+    """Standings with search (name, 工号, unit), filters, sorting and paging, the export link,
+    and two charts: the spread of totals and the most frequent deductions by unit. With
+    `rulebook` (another version than the period's), a preview re-scored under it beside the
+    standings now, changing nothing."""
     the_period = chosen_period(c, kind, period)
     governing = c.ledger.rulebook_for(the_period)
-    position, items = c.ledger.projection.standings(kind, the_period.id)
+    position, everything = c.ledger.projection.standings(kind, the_period.id)
     shown = c.rulebooks.get(rulebook) if rulebook and rulebook != governing.version else governing
     now = None
     if shown is not governing:
-        now = {i["subject_id"]: i for i in items}
-        position, items = c.rulebooks.preview(kind, the_period.id, shown)
-    items = [i for i in items if in_scope(who, i["unit"])]
-    vetoed = sum(1 for i in items if i["vetoed"])
+        now = {i["subject_id"]: i for i in everything}
+        position, everything = c.rulebooks.preview(kind, the_period.id, shown)
+    everything = [i for i in everything if in_scope(who, i["unit"])]
+    units = sorted({i["unit"] for i in everything})
+    items = sorted_items(filtered(everything, q, unit, vetoed, nominated), sort, order == "desc")
+    pages = max((len(items) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page_number = min(page_number, pages)
+    on_page = items[(page_number - 1) * PAGE_SIZE: page_number * PAGE_SIZE]
+    query = {"kind": kind, "period": the_period.id, "rulebook": shown.version, "q": q, "unit": unit,
+             "vetoed": vetoed, "nominated": nominated}
     return page(request, "web/desk.html", "考评台", kind=kind, period=the_period, periods=period_choices(c, kind),
-                items=items, position=position, vetoed=vetoed, round_status=c.rounds.status(kind, the_period),
-                quota=c.rounds.quota(kind, the_period), runs_round=may(who, "run_round"),
+                items=on_page, matched=len(items), everything=len(everything), position=position,
+                vetoed_count=sum(1 for i in everything if i["vetoed"]), round_status=c.rounds.status(kind, the_period),
+                quota=c.rounds.quota(kind, the_period), runs_round=may(who, "run_round"), units=units,
+                filters=query, sort=sort, order=order, sorts=SORTS, page_number=page_number, pages=pages,
+                link=lambda **change: "/ui/desk?" + urlencode({**query, "sort": sort, "order": order, **change}),
+                totals_chart=totals_chart(everything, kind),
+                deductions_chart=deductions_chart(c, kind, the_period, set(units)),
                 versions=c.ledger.library().versions(), governing=governing.version, shown=shown.version, now=now,
                 rule_texts={r.id: r.criterion for r in shown.category(kind).rules()})
 

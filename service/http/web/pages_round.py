@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.errors import Invalid, Refused
+from domain.periods import beijing
 from service.application.ledger import Idempotency
 from service.application.rounds import round_public
 from service.http.errors import status_of
@@ -32,8 +33,24 @@ ACTIONS = {
 def _round_context(c, kind: str, period_id: str) -> dict:
     period = c.rounds.period(kind, period_id)
     state = round_public(c.rounds, kind, period)
-    proposal = c.rounds.proposal(kind, period) if state["status"] != "open" else None
-    return {"kind": kind, "period": period, "state": state, "proposal": proposal}
+    proposal = c.rounds.proposal(kind, period) if state["status"] in ("closed", "notice") else None
+    return {"kind": kind, "period": period, "state": state, "proposal": proposal, "warnings": _warnings(c, kind, period, state),
+            "nominations": len(c.nominations.listing(period.id, kind))}
+
+
+def _warnings(c, kind: str, period, state: dict) -> list[str]:
+    """What the office should know before closing by hand: the period has not ended, or
+    nominations are still open (a subject not yet nominated could never be listed)."""
+    if state["status"] != "open":
+        return []
+    now, warnings = c.clock.now(), []
+    if now < period.ends:
+        warnings.append(f"本期到 {beijing(period.ends)} 才结束,系统会在那时自动截止。现在提前截止,此后本期不能再记录任何扣分、"
+                        "加分或考勤(更正只能走申诉)。")
+    deadline = c.rounds.deadline(kind, period)
+    if now < deadline:
+        warnings.append(f"申报尚未截止(截止时间 {beijing(deadline)}):截止后不再接受申报,尚未申报的对象将不能进入建议名单。")
+    return warnings
 
 
 @router.get("/ui/rounds/{period}", response_class=HTMLResponse)
