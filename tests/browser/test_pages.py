@@ -281,7 +281,8 @@ def test_the_office_publishes_the_notice_after_a_confirmation_and_anyone_opens_i
     login(page, live, "office1", "Office#2022", "/ui/rounds/2022?kind=hall")
     expect(page.locator("#round-status")).to_have_text("进行中")
     page.click("a:has-text('截止本期')")
-    expect(page.locator(".warn")).to_contain_text("排名冻结")  # the confirmation says what will happen
+    expect(page.locator(".warn").first).to_contain_text("排名冻结")  # the confirmation says what will happen
+    expect(page.locator(".warn.early").first).to_contain_text("才结束")  # and that closing now is early
     page.click("button:has-text('确认截止本期')")
     expect(page.locator("#round-status")).to_have_text("已截止")
     page.click("a:has-text('发布公示')")

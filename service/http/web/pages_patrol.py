@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from domain.errors import Invalid, Refused
@@ -37,9 +38,10 @@ def _form_page(request: Request, c, status: int = 200, error: str | None = None,
 
 
 @router.get("/ui/patrol", response_class=HTMLResponse)
-def patrol_form(request: Request, c: Ledgers, _: Recorder, sent: str | None = None
-                ) -> HTMLResponse:
-    return _form_page(request, c, sent=sent)
+def patrol_form(request: Request, c: Fresh, _: Recorder, sent: str | None = None,
+                hall_id: Annotated[str, Query(max_length=64)] = "", window_id: Annotated[str, Query(max_length=64)] = "",
+                worker_id: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
+    return _form_page(request, c, sent=sent, values={"hall_id": hall_id, "window_id": window_id, "worker_id": worker_id})
 
 
 @router.post("/ui/patrol", dependencies=[Csrf])
@@ -82,6 +84,10 @@ def submit(
                                 finding.note, finding.quantity, finding.points, evidence, idempotency=key, who=who)
     except Refused as refused:
         status = status_of(refused)
+        if refused.field == "occurred_at" and not occurred_at and device_time:
+            refused = Invalid("device_time", f"手机上的时间({device_time[:16].replace('T', ' ')})比服务器时间"
+                                             f"({c.clock.now().astimezone(SHANGHAI):%Y-%m-%d %H:%M})快,"
+                                             "请校准手机时间,或在“发生时间”栏填写实际时间后重发。")
         if answer_json:
             return JSONResponse({"detail": [{"field": refused.field, "message": refused.message}]}, status_code=status)
         return _form_page(request, c, status=status, error=refused.message, values=form)
@@ -90,7 +96,9 @@ def submit(
         return JSONResponse({"id": saved.id, "rule_id": record.rule_id, "occurred_at": record.occurred_at.isoformat(),
                              "recorded_at": record.recorded_at.isoformat(), "replayed": saved.replayed},
                             status_code=200 if saved.replayed else 201)
-    return RedirectResponse(f"/ui/patrol/mine?sent={saved.id}", status_code=303)
+    # Without the script: back to the form with the same hall, window and worker chosen.
+    keep = urlencode({"sent": saved.id, "hall_id": hall_id, "window_id": window_id, "worker_id": worker_id})
+    return RedirectResponse(f"/ui/patrol?{keep}", status_code=303)
 
 
 @router.get("/ui/patrol/mine", response_class=HTMLResponse)

@@ -60,21 +60,24 @@
     });
   }
 
-  function queued() {
+  function stored() {
     return withStore("readonly", function (s) { return s.getAll(); }).then(function (items) {
       return items.sort(function (a, b) { return a.created < b.created ? -1 : 1; });
     });
   }
+  // Waiting to be sent; a refused item stays in the outbox (note and photos kept) until the
+  // inspector corrects and resends it, or discards it.
+  function queued() { return stored().then(function (items) { return items.filter(function (i) { return !i.refused; }); }); }
+  function refusedItems() { return stored().then(function (items) { return items.filter(function (i) { return i.refused; }); }); }
   function keep(item) { return withStore("readwrite", function (s) { return s.put(item); }); }
   function drop(key) { return withStore("readwrite", function (s) { return s.delete(key); }); }
 
   function rejected() {
     try { return JSON.parse(localStorage.getItem(REJECTED) || "[]"); } catch (e) { return []; }
   }
-  function remember(item, message) {
-    var list = rejected();
-    list.unshift({ created: item.created, rule: item.fields.rule_id, subject: item.label, message: message });
-    localStorage.setItem(REJECTED, JSON.stringify(list.slice(0, 20)));
+  function markRefused(item, message) {
+    item.refused = message;
+    return keep(item);
   }
 
   // --- sending ---------------------------------------------------------------------------
@@ -118,8 +121,7 @@
             if (result === "sent") return drop(item.key).then(function () { return true; });
             if (result === "refused") {
               return detail(response).then(function (message) {
-                remember(item, message);
-                return drop(item.key);
+                return markRefused(item, message);
               }).then(function () { return true; });
             }
             waiting = response.status === 401 || response.status === 403 ? "登录已过期,请重新登录,登录后自动同步。" : "";
@@ -142,18 +144,50 @@
     return li;
   }
 
+  function renderRefused() {
+    var box = $("refused-list");
+    if (!box) return Promise.resolve();
+    return refusedItems().then(function (items) {
+      box.textContent = "";
+      $("refused").hidden = !items.length;
+      items.forEach(function (item) {
+        var li = listItem(item.fields.rule_id + " · " + item.label + " · 手机时间 " +
+                          item.fields.device_time.replace("T", " ").slice(0, 16) + " · 原因:" + item.refused, "veto", "未记录");
+        var fix = document.createElement("button");
+        fix.type = "button";
+        fix.className = "secondary small";
+        fix.textContent = "改正后重发";
+        fix.addEventListener("click", function () { loadForCorrection(item); });
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "secondary small";
+        discard.textContent = "删除";
+        discard.addEventListener("click", function () { drop(item.key).then(function () { return render(); }); });
+        li.appendChild(document.createElement("br"));
+        li.appendChild(fix);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(discard);
+        box.appendChild(li);
+      });
+    });
+  }
+
   function render(extra) {
-    return queued().then(function (items) {
+    renderRefused();
+    return stored().then(function (all) {
+      var items = all.filter(function (i) { return !i.refused; });
       var text = items.length ? "待同步 " + items.length + " 条" + (navigator.onLine ? "" : "(当前离线,联网后自动发送)") : "";
       show("sync-status", [text, extra].filter(Boolean).join(" "));
       var list = $("outbox-list");
       if (!list) return;
       list.textContent = "";
-      items.forEach(function (item) {
+      all.forEach(function (item) {
         var when = item.fields.device_time.replace("T", " ").slice(0, 16);
-        list.appendChild(listItem(item.fields.rule_id + " · " + item.label + " · 手机时间 " + when, "pending", "待同步"));
+        list.appendChild(item.refused ?
+          listItem(item.fields.rule_id + " · " + item.label + " · 手机时间 " + when + " · 被退回:" + item.refused, "veto", "未记录") :
+          listItem(item.fields.rule_id + " · " + item.label + " · 手机时间 " + when, "pending", "待同步"));
       });
-      rejected().forEach(function (r) {
+      rejected().forEach(function (r) {  // refusals kept by earlier versions of this page
         list.appendChild(listItem(r.rule + " · " + r.subject + " · 被退回:" + r.message, "veto", "未记录"));
       });
       if (!list.children.length) {
@@ -225,12 +259,45 @@
     return "";
   }
 
+  var correcting = null;  // the key of a refused item being corrected: dropped once the resend is accepted
+
   function afterAccepted(form, message) {
+    // The next finding is usually at the same hall, window or worker: keep them chosen.
+    var keepPicks = ["hall", "window", "worker"].map(function (id) { return [id, $(id).value]; });
     form.reset();
+    keepPicks.forEach(function (pick) { $(pick[0]).value = pick[1]; });
     form.elements.idempotency_key.value = newKey();
     $("worker-search").dispatchEvent(new Event("input"));
     show("problem", "");
     show("result", message);
+    $("result").scrollIntoView({ block: "nearest" });
+    if (correcting) {
+      var done = correcting;
+      correcting = null;
+      drop(done).then(function () { return render(); });
+    }
+  }
+
+  function loadForCorrection(item) {
+    var form = $("patrol");
+    Object.keys(item.fields).forEach(function (name) {
+      var field = form.elements[name];
+      if (field && name !== "device_time" && field.type !== "file") field.value = item.fields[name];
+    });
+    $("worker-search").value = "";
+    $("worker").dispatchEvent(new Event("change"));  // narrows the pickers to what the item chose
+    $("rule").value = item.fields.rule_id || "";
+    $("rule").dispatchEvent(new Event("change"));
+    if (item.photos.length && window.DataTransfer) {
+      var files = new DataTransfer();
+      item.photos.forEach(function (p) { files.items.add(new File([p.blob], p.name, { type: p.blob.type })); });
+      $("photos").files = files.files;
+    }
+    form.elements.idempotency_key.value = newKey();
+    correcting = item.key;
+    show("result", "");
+    show("problem", "正在改正被退回的记录(原因:" + item.refused + "),改好后点“提交记录”重发。");
+    $("problem").scrollIntoView({ block: "center" });
   }
 
   function wireForm(form) {
@@ -258,7 +325,10 @@
           });
         }
         if (result === "refused") {  // let the inspector correct it: the same key stays for the resend
-          return drop(item.key).then(function () { return detail(response); }).then(function (m) { show("problem", m); });
+          return drop(item.key).then(function () { return detail(response); }).then(function (m) {
+            show("problem", m);
+            $("problem").scrollIntoView({ block: "nearest" });
+          });
         }
         afterAccepted(form, response.status === 401 || response.status === 403 ?
           "登录已过期:记录已暂存在本机,请重新登录,登录后自动发送。" : "服务器暂时不可用:记录已暂存在本机,稍后自动发送。");
