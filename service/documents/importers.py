@@ -25,7 +25,7 @@ from domain.periods import CADENCE_OF_KIND, SHANGHAI, period_of, start_of_local_
 from domain.records import attendance_id
 from domain.subjects import Subject
 from service.application.services import Container
-from service.documents.tabular import Problem, TableError, read_table
+from service.documents.tabular import Layout, Problem, TableError, read_table
 
 Progress = Callable[[int, int], None]
 
@@ -63,9 +63,9 @@ def _date(text: str) -> date:
     raise ValueError
 
 
-def _table(data: bytes, columns: dict, required: tuple[str, ...]):
+def _table(data: bytes, columns: dict, required: tuple[str, ...], layouts: tuple[Layout, ...] = ()):
     try:
-        return list(read_table(data, columns, required))
+        return list(read_table(data, columns, required, layouts))
     except TableError as error:
         raise ImportRefused(error.problems) from None
 
@@ -73,15 +73,46 @@ def _table(data: bytes, columns: dict, required: tuple[str, ...]):
 # --- attendance ----------------------------------------------------------------------------------
 
 ATTENDANCE_COLUMNS = {
-    "code": ("工号", "code", "worker_code"),
-    "date": ("日期", "date"),
-    "kind": ("类型", "kind", "type"),
-    "minutes": ("分钟", "minutes"),
-    "excused": ("请假", "excused", "leave"),
-    "time": ("时间", "time", "考勤时间"),
+    "code": ("工号", "code", "worker_code", "考勤号码", "人员编号", "员工编号"),
+    "date": ("日期", "date", "考勤日期"),
+    "kind": ("类型", "kind", "type", "异常类型"),
+    "minutes": ("分钟", "minutes", "分钟数", "时长(分钟)"),
+    "excused": ("请假", "excused", "leave", "是否请假"),
 }
-KINDS = {"迟到": "late", "早退": "early_leave", "旷工": "absent", "缺勤": "absent", "late": "late",
-         "early_leave": "early_leave", "absent": "absent"}
+
+
+def _machine_minutes(text: str) -> str:
+    """An attendance machine's minutes: 12, 12.0 or 0:12 (hours:minutes); empty for none."""
+    text = text.strip()
+    if ":" in text:
+        hours, _, minutes = text.partition(":")
+        if hours.isdigit() and minutes.isdigit():
+            return str(int(hours) * 60 + int(minutes))
+    return "" if text in ("", "0", "0.0", "0:00", "-") else text
+
+
+def _machine_rows(row: dict[str, str]) -> list[dict[str, str]]:
+    """One row per person and day (考勤机导出): a row per exception it shows."""
+    rows = []
+    for kind, column in (("迟到", "late"), ("早退", "early_leave")):
+        minutes = _machine_minutes(row.get(column, ""))
+        if minutes:
+            rows.append({"code": row["code"], "date": row["date"], "kind": kind, "minutes": minutes, "excused": ""})
+    absent = row.get("absent", "").strip()
+    if absent and absent not in ("0", "否", "0.0", "-"):
+        rows.append({"code": row["code"], "date": row["date"], "kind": "旷工", "minutes": "", "excused": ""})
+    return rows
+
+
+# Attendance machines' own exports (中控 ZKTeco and the like): 考勤号码, 日期, 迟到时间(分钟), 早退时间(分钟), 旷工.
+ATTENDANCE_MACHINE = Layout(
+    columns={"code": ("考勤号码", "工号", "人员编号", "员工编号", "编号", "AC-No."), "date": ("日期", "考勤日期", "Date"),
+             "late": ("迟到时间(分钟)", "迟到时间", "迟到(分钟)", "迟到分钟数", "迟到", "Late"),
+             "early_leave": ("早退时间(分钟)", "早退时间", "早退(分钟)", "早退分钟数", "早退", "Early"),
+             "absent": ("旷工", "旷工(天)", "旷工天数", "Absent")},
+    required=("code", "date", "late"), expand=_machine_rows)
+KINDS = {"迟到": "late", "早退": "early_leave", "旷工": "absent", "缺勤": "absent", "late": "late", "early_leave": "early_leave",
+         "absent": "absent"}
 YES = {"是": True, "否": False, "": False, "yes": True, "no": False, "true": True, "false": False, "1": True,
        "0": False, "y": True, "n": False}
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3])[:：]([0-5][0-9])(?:[:：][0-5][0-9])?$")
@@ -100,11 +131,7 @@ class AttendanceRow:
 
 
 def import_attendance(c: Container, data: bytes, actor: str, progress: Progress | None = None) -> ImportReport:
-    """Each row is one occurrence (reading 13): two late arrivals of a worker on one day are two
-    rows, told apart by their time (时间) or, without one, by their order in the file. A row
-    already imported with the same minutes and leave is skipped; one whose minutes or leave
-    changed corrects the earlier one (the history keeps both)."""
-    rows = _table(data, ATTENDANCE_COLUMNS, ("code", "date", "kind"))
+    rows = _table(data, ATTENDANCE_COLUMNS, ("code", "date", "kind"), (ATTENDANCE_MACHINE,))
     problems: list[Problem] = []
     checked: list[AttendanceRow] = []
     seen: dict[tuple[str, date, str, str], int] = {}
@@ -137,8 +164,10 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
             except (InvalidOperation, ValueError):
                 problems.append(Problem(line, "分钟", f"{row['minutes']!r} 不是数字"))
             else:
-                if minutes < 0 or (minutes == 0 and kind != "absent"):
-                    problems.append(Problem(line, "分钟", f"分钟数应大于 0,而不是 {minutes}"))
+                if minutes < 0:
+                    problems.append(Problem(line, "分钟", f"分钟数不能为负数({minutes})"))
+                elif minutes == 0 and kind in ("late", "early_leave"):
+                    problems.append(Problem(line, "分钟", "迟到或早退的分钟数必须大于 0"))
         elif kind in ("late", "early_leave"):
             problems.append(Problem(line, "分钟", "迟到或早退须填写分钟数"))
         excused = YES.get(row.get("excused", "").strip().lower())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -94,6 +94,8 @@ def sheet_rows(sheet) -> Iterator[list[str]]:
     for count, row in enumerate(sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True), 1):
         _check_size(count, None)
         yield [_cell(v) for v in row] if row.count(None) != len(row) else []  # the rows a sheet skips cost nothing
+OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file header of .xls (Excel 97-2003)
+HEADER_SEARCH = 10  # office spreadsheets put a title (and a blank line) above the header
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
@@ -101,6 +103,9 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
 
 
 def _rows(data: bytes) -> Iterator[list[str]]:
+    if data[:8] == OLD_EXCEL:
+        raise TableError([Problem(1, "文件", "这是旧版 Excel 文件(.xls),无法直接读取:请在 Excel 中“另存为”Excel 工作簿(.xlsx)"
+                                            "或 CSV(逗号分隔)后重新上传")])
     if data[:4] == b"PK\x03\x04":  # an XLSX file is a zip archive
         yield from _xlsx_rows(data)
         return
@@ -124,21 +129,66 @@ def _rows(data: bytes) -> Iterator[list[str]]:
         yield [c.strip() for c in row]
 
 
-def read_table(data: bytes, columns: dict[str, tuple[str, ...]],
-               required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+@dataclass(frozen=True)
+class Layout:
+    """Another way the same rows are laid out, e.g. an attendance machine's export with one row
+    per person and day and a column per exception: recognised by its headers, and turned into
+    the canonical rows (several per line, each keeping the line's number)."""
+
+    columns: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    expand: Callable[[dict[str, str]], list[dict[str, str]]]
+
+
+def _aliases(columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {_plain(alias): name for name, aliases in columns.items() for alias in (name, *aliases)}
+
+
+def _plain(header: str) -> str:
+    """Headers compared without case, spaces or the width of brackets: 迟到时间(分钟) = 迟到时间(分钟)."""
+    return header.strip().lower().replace(" ", "").replace("(", "(").replace(")", ")")
+
+
+def find_header(rows: list[list[str]], columns: dict[str, tuple[str, ...]],
+                required: tuple[str, ...]) -> int | None:
+    """The index of the header among the first rows: the first row naming every required column."""
+    wanted = _aliases(columns)
+    for index, row in enumerate(rows[:HEADER_SEARCH]):
+        named = {wanted[_plain(h)] for h in row if _plain(h) in wanted}
+        if all(r in named for r in required):
+            return index
+    return None
+
+
+def read_table(data: bytes, columns: dict[str, tuple[str, ...]], required: tuple[str, ...],
+               layouts: tuple[Layout, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows as {column: text}, keyed by the canonical column names of `columns`
-    (canonical → accepted headers). Empty lines are skipped."""
-    rows = _rows(data)
-    header = next(rows, None)
-    if not header:
+    (canonical → accepted headers). A title above the header is skipped; a file laid out as one
+    of `layouts` is read as that layout says. Empty lines are skipped."""
+    rows = list(_rows(data))
+    if not any(any(r) for r in rows):
         raise TableError([Problem(1, "表头", "文件是空的")])
-    wanted = {alias.strip().lower(): name for name, aliases in columns.items() for alias in (name, *aliases)}
-    index = {wanted[h.strip().lower()]: i for i, h in enumerate(header) if h.strip().lower() in wanted}
-    missing = [columns[name][0] for name in required if name not in index]
-    if missing:
-        raise TableError([Problem(1, m, "缺少这一列") for m in missing])
-    problems = [Problem(1, loggable(h, 40), f"表头:{p}") for h in header if (p := first_problem(h, multiline=False))]
-    for line, row in enumerate(rows, start=2):
+    layout = Layout(columns, required, lambda row: [row])
+    found = find_header(rows, columns, required)
+    for other in layouts:
+        if found is not None:
+            break
+        found, layout = find_header(rows, other.columns, other.required), other
+    if found is None:
+        first = next(i for i, r in enumerate(rows) if any(r))
+        wanted = _aliases(columns)
+        named = {wanted[_plain(h)] for h in rows[first] if _plain(h) in wanted}
+        missing = [columns[name][0] for name in required if name not in named]
+        if not named:
+            raise TableError([Problem(first + 1, "表头", f"找不到表头:前 {HEADER_SEARCH} 行里没有含“{'、'.join(missing)}”"
+                                                        "这些列的一行")])
+        raise TableError([Problem(first + 1, m, "缺少这一列(表头应在前 10 行之内)") for m in missing])
+    header = rows[found]
+    wanted = _aliases(layout.columns)
+    index = {wanted[_plain(h)]: i for i, h in enumerate(header) if _plain(h) in wanted}
+    problems = [Problem(found + 1, loggable(h, 40), f"表头:{p}") for h in header
+                if (p := first_problem(h, multiline=False))]
+    for line, row in enumerate(rows[found + 1:], start=found + 2):
         if not any(row):
             continue
         for i, cell in enumerate(row):
@@ -146,6 +196,23 @@ def read_table(data: bytes, columns: dict[str, tuple[str, ...]],
             if problem is not None:  # a cell no store can keep: named, never passed on
                 column = loggable(header[i], 40) if i < len(header) else f"第 {i + 1} 列"
                 problems.append(Problem(line, column, problem))
-        yield line, {name: row[i] if i < len(row) else "" for name, i in index.items()}
+        for expanded in layout.expand({name: row[i] if i < len(row) else "" for name, i in index.items()}):
+            yield line, expanded
     if problems:
         raise TableError(problems)
+
+
+def headers_of(data: bytes) -> list[str]:
+    """The file's likely header (the fullest of its first rows): what the page offers to map."""
+    rows = [r for r in list(_rows(data))[:HEADER_SEARCH] if any(r)]
+    return [h for h in max(rows, key=lambda r: sum(1 for c in r if c), default=[]) if h]
+
+
+def with_headers(data: bytes, renamed: dict[str, str]) -> bytes:
+    """The file as UTF-8 CSV with some header cells renamed (the page's column mapping); every
+    row stays on its line, so problems are still named by the file's own line numbers."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in _rows(data):
+        writer.writerow([renamed.get(cell, cell) for cell in row])
+    return out.getvalue().encode("utf-8")

@@ -258,3 +258,35 @@ def test_the_nomination_form_and_the_public_notice_as_word_documents(api, client
 def test_a_malformed_file_is_refused_naming_the_line(api, data):
     answer = send(api, "attendance", "broken", data, expect=422)
     assert answer["detail"][0]["column"] in ("文件", "表头") and answer["detail"][0]["message"]
+
+
+def test_an_office_spreadsheet_with_a_title_row_imports_with_its_own_line_numbers(api):
+    ids = roster(api)
+    rows = [["2022年3月考勤异常汇总表"], [], ["工号", "日期", "类型", "分钟", "请假"],
+            ["G0001", "2022-03-01", "迟到", "12", "否"], ["G0002", "2022-03-02", "迟到", "-5", "否"]]
+    refused = send(api, "attendance", "考勤.xlsx", xlsx_bytes(rows), expect=422)
+    # A negative minute count is a problem of its row like any other, found before anything is written.
+    assert [(p["row"], p["column"]) for p in refused["detail"]] == [(5, "分钟")]
+    assert "负数" in refused["detail"][0]["message"] and api.card(ids["G0001"], "2022H1")["entries"] == []
+    report = send(api, "attendance", "考勤.xlsx", xlsx_bytes(rows[:4]))
+    assert (report["rows"], report["written"]) == (1, 1)
+
+
+def test_an_attendance_machine_export_is_recognised(api):
+    """中控-style export: a row per person and day, late and early minutes in their own columns."""
+    ids = roster(api)
+    rows = [["考勤号码", "姓名", "日期", "迟到时间(分钟)", "早退时间(分钟)", "旷工"],
+            ["G0001", "张伟", "2022/3/1", "12", "", ""],
+            ["G0002", "李娜", "2022/3/1", "0", "0:20", ""],
+            ["G0003", "王芳", "2022/3/2", "", "", "1"],
+            ["G0004", "赵敏", "2022/3/2", "", "", ""]]  # a normal day: nothing to import
+    report = send(api, "attendance", "机器导出.csv", csv_bytes(rows, "gbk"))
+    assert report["written"] == 3
+    assert [e["rule_id"] for e in api.card(ids["G0001"], "2022H1")["entries"]] == ["A1.1.1"]
+    assert api.card(ids["G0002"], "2022H1")["entries"][0]["rule_id"] == "A1.1.1"
+    assert api.card(ids["G0003"], "2022H1")["veto_reasons"] == ["A1.5.2"]
+
+
+def test_an_old_excel_file_gets_a_clear_message(api):
+    answer = send(api, "attendance", "考勤.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, expect=422)
+    assert ".xls" in answer["detail"][0]["message"] and "另存为" in answer["detail"][0]["message"]

@@ -4,23 +4,36 @@ nothing, exactly as through the API."""
 
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from openpyxl import Workbook
 
 from domain.errors import Invalid, Refused
 from domain.vocabulary import ATTENDANCE_KINDS
 from service.application.ledger import Idempotency
-from service.documents.importers import ImportRefused, import_attendance, import_figures, import_roster
-from service.http.api.files import MAX_IMPORT
+from service.documents.importers import (
+    ATTENDANCE_COLUMNS,
+    FIGURE_COLUMNS,
+    ROSTER_COLUMNS,
+    ImportRefused,
+    import_attendance,
+    import_figures,
+    import_roster,
+)
+from service.documents.tabular import headers_of, with_headers
+from service.http.api.files import MAX_IMPORT, XLSX, download
+from service.http.deps import Fresh
 from service.http.errors import status_of
 from service.http.security import Ledgers, container
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf
+from service.http.web.uploads import ImportProgress, PendingUploads
 
 router = APIRouter(include_in_schema=False)
 Office = Allowed("attendance")
@@ -32,7 +45,9 @@ def _office_page(request: Request, c, status: int = 200, **context) -> HTMLRespo
     workers = c.ledger.projection.subjects_of_kind("worker")
     return page(request, "web/attendance.html", "考勤与导入", status=status, workers=workers, kinds=ATTENDANCE_KINDS,
                 imports=IMPORTS, key=secrets.token_urlsafe(18), today=c.clock.now().date().isoformat(),
-                **{"values": {}, "error": None, "saved": None, "report": None, "problems": None, **context})
+                chosen_import=request.query_params.get("import", "attendance"), progress_key=secrets.token_urlsafe(12),
+                **{"values": {}, "error": None, "saved": None, "report": None, "problems": None, "mapping": None,
+                   **context})
 
 
 @router.get("/ui/attendance", response_class=HTMLResponse)
@@ -66,6 +81,8 @@ def record_attendance(
             the_minutes = int(minutes) if minutes else None
         except ValueError:
             raise Invalid("minutes", "分钟数必须是整数") from None
+        if the_minutes is not None and the_minutes < 0:
+            raise Invalid("minutes", "分钟数不能为负数")
         key = Idempotency(actor=who.username, key=idempotency_key, fingerprint=repr(sorted(values.items())))
         saved = c.records.attendance(who.username, worker_id, the_day, kind, the_minutes, excused, note.strip(),
                                     idempotency=key)
@@ -75,31 +92,103 @@ def record_attendance(
     return _office_page(request, c, status=201, saved={"id": saved.id, "worker": worker["name"] if worker else worker_id})
 
 
-@router.post("/ui/imports", response_class=HTMLResponse, dependencies=[Csrf])
-async def upload(request: Request, who: Importer, file: Annotated[UploadFile, File()],
-                 kind: Annotated[Literal["attendance", "figures", "roster"], Form()],
-                 effective_date: Annotated[str, Form(max_length=10)] = "") -> Response:
-    c = container(request)
-    data = await file.read(MAX_IMPORT + 1)
+# What each import reads (the importers' own column tables) and a template file for each.
+COLUMNS = {"attendance": (ATTENDANCE_COLUMNS, ("code", "date", "kind")), "figures": (FIGURE_COLUMNS, ("code", "year")),
+           "roster": (ROSTER_COLUMNS, ("kind", "code", "name", "unit"))}
+EXAMPLES = {
+    "attendance": [["G0001", "2022-03-01", "迟到", 12, "否"], ["G0002", "2022-03-02", "早退", 30, "是"],
+                   ["G0003", "2022-03-03", "旷工", None, "否"]],
+    "figures": [["H001", 2022, 5321, 2, "首问责任制、限时办结制", "98.5%"]],
+    "roster": [["大厅", "H001", "县政务服务中心", "县政务服务监督管理办公室", None],
+               ["窗口", "W001", "社保窗口", "县人力资源和社会保障局", "H001"],
+               ["工作人员", "G0001", "张伟", "县人力资源和社会保障局", "W001"]],
+}
+progress = ImportProgress()
+pending = PendingUploads()
 
-    def run():
-        if len(data) > MAX_IMPORT:
-            raise Invalid("file", "文件超过 50 MB")
+
+@router.get("/ui/imports/template/{kind}.xlsx")
+def template(kind: Literal["attendance", "figures", "roster"], _: Importer) -> Response:
+    """An empty table with the right headers and example rows, to fill in and upload."""
+    columns, _required = COLUMNS[kind]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = IMPORTS[kind]
+    sheet.append([aliases[0] for aliases in columns.values()])
+    for row in EXAMPLES[kind]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return download(f"{IMPORTS[kind]}模板.xlsx", buffer.getvalue(), XLSX)
+
+
+@router.get("/ui/imports/progress/{key}")
+def import_progress(key: str, _: Importer) -> JSONResponse:
+    """How far a running import is (the page's progress bar polls this while it waits)."""
+    return JSONResponse(progress.get(key))
+
+
+def _run_import(c, who, kind: str, data: bytes, effective_date: str, key: str):
+    def report(done: int, total: int) -> None:
+        progress.set(key, done, total)
+
+    if len(data) > MAX_IMPORT:
+        raise Invalid("file", "文件超过 50 MB")
+    progress.set(key, 0, 0)
+    try:
         if kind == "attendance":
-            return import_attendance(c, data, who.username)
+            return import_attendance(c, data, who.username, report)
         if kind == "figures":
-            return import_figures(c, data, who.username)
+            return import_figures(c, data, who.username, report)
         try:
             effective = date.fromisoformat(effective_date)
         except ValueError:
             raise Invalid("effective_date", "导入名册须填写生效日期(年-月-日)") from None
-        return import_roster(c, data, who.username, effective)
+        return import_roster(c, data, who.username, effective, report)
+    finally:
+        progress.finish(key)
 
+
+async def _answer_import(request: Request, c, who, kind: str, data: bytes, filename: str, effective_date: str,
+                         key: str) -> Response:
     try:
-        report = await run_in_threadpool(run)
+        report = await run_in_threadpool(_run_import, c, who, kind, data, effective_date, key)
     except ImportRefused as refused:
-        return _office_page(request, c, status=422, problems=refused.problems, filename=file.filename,
-                            import_kind=IMPORTS[kind])
+        mapping = None
+        if any(p.column == "表头" or "缺少这一列" in p.message for p in refused.problems):
+            columns, required = COLUMNS[kind]
+            mapping = {"token": pending.put(who.username, data, filename, kind, effective_date),
+                       "headers": headers_of(data), "required": required,
+                       "columns": [(name, aliases[0]) for name, aliases in columns.items()]}
+        return _office_page(request, c, status=422, problems=refused.problems, filename=filename,
+                            import_kind=IMPORTS[kind], mapping=mapping)
     except Refused as refused:
         return _office_page(request, c, status=status_of(refused), error=refused.message)
-    return _office_page(request, c, status=201, report=report, filename=file.filename, import_kind=IMPORTS[kind])
+    return _office_page(request, c, status=201, report=report, filename=filename, import_kind=IMPORTS[kind])
+
+
+@router.post("/ui/imports", response_class=HTMLResponse, dependencies=[Csrf])
+async def upload(request: Request, who: Importer, file: Annotated[UploadFile, File()],
+                 kind: Annotated[Literal["attendance", "figures", "roster"], Form()],
+                 effective_date: Annotated[str, Form(max_length=10)] = "",
+                 progress_key: Annotated[str, Form(max_length=64)] = "") -> Response:
+    c = container(request)
+    data = await file.read(MAX_IMPORT + 1)
+    return await _answer_import(request, c, who, kind, data, file.filename or "", effective_date,
+                                progress_key or secrets.token_urlsafe(12))
+
+
+@router.post("/ui/imports/mapped", response_class=HTMLResponse, dependencies=[Csrf])
+async def upload_mapped(request: Request, who: Importer, token: Annotated[str, Form(max_length=64)],
+                        progress_key: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """The same file again with its columns named on the page (one step: no second upload)."""
+    c = container(request)
+    kept = pending.take(who.username, token)
+    if kept is None:
+        raise Invalid("file", "上传的文件已过期(30 分钟),请重新上传")
+    data, filename, kind, effective_date = kept
+    form = await request.form()
+    columns, _required = COLUMNS[kind]
+    renamed = {str(form[f"map.{name}"]): aliases[0] for name, aliases in columns.items() if form.get(f"map.{name}")}
+    return await _answer_import(request, c, who, kind, with_headers(data, renamed), filename, effective_date,
+                                progress_key or secrets.token_urlsafe(12))
