@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer import rich_utils
 
 from domain.errors import Refused
 from domain.periods import SHANGHAI, check_moment, check_period_kind, parse_period
@@ -25,13 +26,36 @@ from service.application.principal import OPERATOR
 from service.application.services import Container
 from service.application.verifications import verify_and_record
 from service.bootstrap import bootstrap
-from service.config.clock import SettableClock
+from service.config.clock import Clock, SettableClock
 from service.devtools.demo import load_demo
 from service.devtools.synthetic import generate
 from service.documents.exports import score_workbook
 from service.documents.importers import ImportRefused, import_attendance, import_figures, import_roster
 
-app = typer.Typer(help="评优台账 Evaluation Ledger command line", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="评优台账命令行:在 EVAL_DATABASE_URL 指定的数据库上工作(与服务相同),时钟同 EVAL_NOW。",
+                  no_args_is_help=True, add_completion=False, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
+_CHINESE_HELP = {"ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项", "COMMANDS_PANEL_TITLE": "命令",
+                 "ERRORS_PANEL_TITLE": "错误", "DEFAULT_STRING": "[默认:{}]", "REQUIRED_LONG_STRING": "[必填]",
+                 "ABORTED_TEXT": "已中止。", "RICH_HELP": "用 [blue]'{command_path} {help_option}'[/] 查看帮助。"}
+for _name, _text in _CHINESE_HELP.items():  # typer's own words around the help (its strings are module constants)
+    setattr(rich_utils, _name, _text)
+
+
+def _chinese_help_option(get_help_option):
+    """--help's own line ("Show this message and exit.") is fixed text in typer: say it in Chinese."""
+    def wrapped(self, ctx):
+        option = get_help_option(self, ctx)
+        if option is not None:
+            option.help = "显示此帮助并退出。"
+        return option
+
+    return wrapped
+
+
+with suppress(ImportError, AttributeError):  # a later typer may change this; the help then stays English
+    from typer._click.core import Command as _Command
+
+    _Command.get_help_option = _chinese_help_option(_Command.get_help_option)
 console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
@@ -61,13 +85,25 @@ def progress() -> Progress:
 
 
 @app.command()
-def demo(counties: Annotated[int, typer.Option(help="synthetic counties of a year each (0: the small demo)")] = 0,
-         seed: Annotated[int, typer.Option(help="the same seed gives the same history")] = 1,
-         year: Annotated[int, typer.Option(help="the year the synthetic history covers")] = 2022) -> None:
-    """Load a demonstration county, or generate N synthetic county-years (≈300,000 events each)."""
+def demo(counties: Annotated[int, typer.Option(help="合成数据的县数,每县一年(0:小型演示数据)")] = 0,
+         seed: Annotated[int, typer.Option(help="随机种子:同一种子生成同样的历史")] = 1,
+         year: Annotated[int, typer.Option(help="合成历史所在的年份")] = 2022) -> None:
+    """载入演示数据(当期的记录、申报,上一期走完的评选流程和演示账号),或生成 N 个县一年的合成数据(每县约 30 万条事件)。"""
     if counties <= 0:
-        with opened() as c:
-            console.print(load_demo(c))
+        from service.config.settings import Settings
+
+        settings = Settings()
+        clock = SettableClock(Clock(settings.now).now())  # set back to play the previous half-year, then now
+        try:
+            container = bootstrap(settings, clock)
+        except Exception as exc:  # noqa: BLE001 - one line, not a stack trace
+            fail(f"无法打开数据库:{exc}")
+        try:
+            load_demo(container, clock, lambda line: console.print(line, markup=False))
+        except Refused as refused:
+            fail(f"{refused.field}: {refused.message}")
+        finally:
+            container.close()
         return
     clock = SettableClock(datetime(year, 1, 1, tzinfo=SHANGHAI))
     try:
@@ -134,21 +170,21 @@ def _import(kind: str, path: Path, run) -> None:
 
 
 @app.command("import-attendance")
-def import_attendance_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]) -> None:
-    """Import attendance exceptions: 工号, 日期, 类型 (迟到/早退/旷工), 分钟, 请假 (是/否)."""
+def import_attendance_command(file: Annotated[Path, typer.Argument(help="CSV(UTF-8 或 GBK)或 XLSX 文件")]) -> None:
+    """导入考勤异常:工号、日期、类型(迟到/早退/旷工)、分钟、请假(是/否);也认考勤机导出的格式。"""
     _import("attendance", file, lambda c, data, p: import_attendance(c, data, "import", p))
 
 
 @app.command("import-figures")
-def import_figures_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]) -> None:
-    """Import halls' figures: 大厅编码, 年度, 办件量, 错误要素数, 缺少制度, 满意率."""
+def import_figures_command(file: Annotated[Path, typer.Argument(help="CSV(UTF-8 或 GBK)或 XLSX 文件")]) -> None:
+    """导入大厅年度数据:大厅编码、年度、办件量、错误要素数、缺少制度、满意率。"""
     _import("figures", file, lambda c, data, p: import_figures(c, data, "import", p))
 
 
 @app.command("import-roster")
-def import_roster_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")],
-                          effective_date: Annotated[str, typer.Option(help="YYYY-MM-DD: when moves take effect")]) -> None:
-    """Import the roster: 类型 (大厅/窗口/工作人员), 编码, 名称, 单位, 上级编码; re-imports apply differences."""
+def import_roster_command(file: Annotated[Path, typer.Argument(help="CSV(UTF-8 或 GBK)或 XLSX 文件")],
+                          effective_date: Annotated[str, typer.Option(help="生效日期 YYYY-MM-DD:调动自此日起生效")]) -> None:
+    """导入人员名册:类型(大厅/窗口/工作人员)、编码、名称、单位、上级编码;再次导入只应用变化。"""
     try:
         effective = date.fromisoformat(effective_date)
     except ValueError:
@@ -157,10 +193,10 @@ def import_roster_command(file: Annotated[Path, typer.Argument(help="CSV (UTF-8 
 
 
 @app.command("export-scores")
-def export_scores_command(period: Annotated[str, typer.Option(help="2022H1, 2022H2 or 2022")],
-                          kind: Annotated[str, typer.Option(help="worker, window or hall")],
-                          out: Annotated[Path, typer.Option(help="the .xlsx file to write")]) -> None:
-    """Write the score workbook of a period: a summary and one sheet per subject as in annexes 1-3."""
+def export_scores_command(period: Annotated[str, typer.Option(help="考评期:2022H1、2022H2 或 2022")],
+                          kind: Annotated[str, typer.Option(help="类别:worker(工作人员)、window(窗口)或 hall(大厅)")],
+                          out: Annotated[Path, typer.Option(help="写入的 .xlsx 文件")]) -> None:
+    """导出一期的考评得分表:汇总表,以及按附件1-3格式每个对象一张表。"""
     if kind not in ("worker", "window", "hall"):
         fail(f"--kind must be worker, window or hall, not {kind!r}")
     with opened() as c:
@@ -170,11 +206,11 @@ def export_scores_command(period: Annotated[str, typer.Option(help="2022H1, 2022
 
 
 @app.command()
-def bench(quick: Annotated[bool, typer.Option("--quick", help="a tenth of the data: CI-sized")] = False,
-          json_file: Annotated[Path | None, typer.Option("--json", help="also write the figures as JSON")] = None,
-          counties: Annotated[int, typer.Option(help="county-years in the log: 1, or 10 for the ten-county slice")] = 1
+def bench(quick: Annotated[bool, typer.Option("--quick", help="十分之一的数据量(CI 用)")] = False,
+          json_file: Annotated[Path | None, typer.Option("--json", help="同时把结果写成 JSON 文件")] = None,
+          counties: Annotated[int, typer.Option(help="日志中的县数:1,或 10(十县)")] = 1
           ) -> None:
-    """Measure each figure beside its raw baseline, in the same run, on the configured store."""
+    """性能测试:每项指标与同一次运行中的基线对比(在所配置的数据库上)。"""
     import json
 
     from service.config.settings import Settings
@@ -194,11 +230,11 @@ def bench(quick: Annotated[bool, typer.Option("--quick", help="a tenth of the da
 
 
 @app.command()
-def replay(subject: Annotated[str, typer.Option(help="subject id")],
-           period: Annotated[str, typer.Option(help="2022H1, 2022H2 or 2022")],
-           as_of: Annotated[datetime | None, typer.Option("--as-of", help="a moment, with offset")] = None,
-           position: Annotated[int | None, typer.Option(help="a log position")] = None) -> None:
-    """Print a scorecard as the history stood (default: now), with every entry."""
+def replay(subject: Annotated[str, typer.Option(help="对象编号")],
+           period: Annotated[str, typer.Option(help="考评期:2022H1、2022H2 或 2022")],
+           as_of: Annotated[datetime | None, typer.Option("--as-of", help="某一时刻,须带时区偏移")] = None,
+           position: Annotated[int | None, typer.Option(help="日志位置")] = None) -> None:
+    """打印某一对象在某一时刻(默认现在)的考评表及每条明细。"""
     if as_of is not None and position is not None:
         fail("give --as-of or --position, not both")
     with opened() as c:
@@ -230,16 +266,16 @@ def replay(subject: Annotated[str, typer.Option(help="subject id")],
 
 
 @app.command()
-def rebuild() -> None:
-    """Rebuild the read models from the log aside and swap them in (the hash chain is kept).
-    The live ones answer meanwhile; writes wait for the last stretch."""
+def rebuild(batch: Annotated[int, typer.Option(
+        help="每个事务的事件数;0:整个日志一个事务(最快,内存随日志增长)")] = 0) -> None:
+    """从日志重建读模型(保留哈希链);期间写入须等待,请先停止服务。"""
     with opened(catch_up=False) as c:
         _catch_up_with_progress(c, "rebuilt", rebuild=True)
 
 
 @app.command()
 def verify() -> None:
-    """Replay the whole log and compare with the live read models; non-zero on any difference."""
+    """重放整个日志并与读模型比对;有任何差异则以非零状态退出。"""
     with opened() as c:
         with progress() as bar:
             task = bar.add_task("verify", total=c.ledger.projection.log_end(), rate="")
@@ -308,7 +344,7 @@ def grant_service_role(role: Annotated[str, typer.Argument(help="the PostgreSQL 
 
 @app.command("verify-chain")
 def verify_chain() -> None:
-    """Walk the log and its hash chain; name the first position changed, removed or reordered."""
+    """校验日志的哈希链;指出第一个被修改、删除或调换的位置。"""
     with opened() as c:
         check = verify_and_record(c.ledger, "evalctl", c.checkpoints)
         if not check.intact:
@@ -318,7 +354,7 @@ def verify_chain() -> None:
 
 @app.callback()
 def _root() -> None:
-    """Commands working on the configured store."""
+    """在所配置的数据库上工作的命令。"""
 
 
 def main() -> None:

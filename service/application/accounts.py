@@ -45,6 +45,7 @@ from domain.accounts import (
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from domain.periods import beijing
 from domain.text import loggable
+from domain.topics import stored_topics
 from domain.vocabulary import ROLES
 from projections import accounts as accounts_model
 from projections.book import utc_text
@@ -53,6 +54,7 @@ from service.application.principal import Principal
 from service.application.ratelimit import RateLimit
 from service.config.settings import Settings
 
+USER_CREATED = stored_topics(User.Created)
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
 IDLE = timedelta(minutes=30)
@@ -165,6 +167,10 @@ class Accounts:
             taken = bool(accounts_model.user_ids_named(self.store, username))
         if taken:
             raise Conflict("username", f"用户名 {username} 已存在(用户名不区分大小写)")
+
+    def any_account(self) -> bool:
+        """Whether any account exists yet (the first start tells how to create the first one)."""
+        return self.ledger.projection.latest_of_topic(USER_CREATED) is not None
 
     def user(self, user_id: str) -> User:
         return self.ledger.get(User, user_id, "user_id")

@@ -49,6 +49,12 @@ complaints, praise and corrections for the county's government-service awards, w
 as-of scorecards. Times carry an offset; errors name the field and the reason."""
 
 
+FIRST_RUN = ("还没有任何账号。建立第一个管理员:scripts/evalctl create-user 用户名 --role system_admin"
+             "(安全管理员、审计管理员:--role security_admin、--role audit_admin),会显示初始密码;"
+             "登录 /ui/ 修改密码后,在“账号”页面建立考评办、督查员等账号。"
+             " No account yet: create the first administrator with `scripts/evalctl create-user NAME --role system_admin`.")
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None,
                container: Container | None = None) -> FastAPI:
     container = container or bootstrap(settings, clock)
@@ -62,6 +68,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
         # any closed round that a crash left out of step with the log.
         container.rounds.tick()
         container.rounds.reconcile()
+        if not container.accounts.any_account():
+            log.warning(FIRST_RUN)
         scheduler = start_scheduler(container.rounds) if container.settings.scheduler else None
         flushing = asyncio.create_task(keep_flushing(container, refusals))
         yield

@@ -34,7 +34,8 @@ def _login_page(request: Request, status: int = 200, **context) -> HTMLResponse:
     """The login form carries its own CSRF token (there is no session yet): the same random value
     in a SameSite=Strict cookie and in the form, so another site cannot log a visitor in."""
     token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
-    response = page(request, "web/login.html", "登录", status=status, login_csrf=token, **context)
+    first_run = not container(request).accounts.any_account()
+    response = page(request, "web/login.html", "登录", status=status, login_csrf=token, first_run=first_run, **context)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/ui/login",
                         secure=request.url.scheme == "https")
     return response
