@@ -32,3 +32,25 @@ def entries_of_period(store: ReadStore, kind: str, period: str) -> list[tuple[st
         rows = cur.all("SELECT s.unit, c.card FROM {p}rm_cards c JOIN {p}rm_subjects s ON s.subject_id = c.subject_id"
                        " WHERE c.period = ? AND c.kind = ?", [period, kind])
     return [(r["unit"], json.loads(r["card"])["entries"]) for r in rows]
+
+
+def audit_page(store: ReadStore, since: str | None, until: str | None, actor: str | None, action: str | None,
+               failed_only: bool, offset: int, limit: int) -> tuple[int, list[dict]]:
+    """One page of the operation and login log (newest first) and how many rows match.
+    `since`/`until` are UTC texts as the table keeps them; `action` matches part of the action."""
+    where, params = ["1 = 1"], []
+    for clause, value in (("at >= ?", since), ("at < ?", until), ("actor = ?", actor)):
+        if value:
+            where.append(clause)
+            params.append(value)
+    if action:
+        where.append("action LIKE ?")
+        params.append(f"%{action}%")
+    if failed_only:
+        where.append("success = 0")
+    condition = " AND ".join(where)
+    with store.transaction(commit=False) as cur:
+        count = int(cur.one(f"SELECT COUNT(*) AS n FROM {{p}}rm_audit WHERE {condition}", params)["n"])
+        rows = cur.all(f"SELECT * FROM {{p}}rm_audit WHERE {condition} ORDER BY position DESC LIMIT ? OFFSET ?",
+                       [*params, limit, offset])
+    return count, [dict(r) for r in rows]
