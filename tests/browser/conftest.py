@@ -33,7 +33,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--lang=zh-CN"]
 PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 900}
+DESK = {"width": 1366, "height": 768}
 START = datetime.fromisoformat("2022-05-10T10:00:00+08:00")
 
 
@@ -128,3 +128,32 @@ def screenshot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def accessible(page) -> None:
+    """axe-core finds no violation on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    problems = [f"{v['id']}: {v['help']} ({len(v['nodes'])}×)" for v in results.response["violations"]]
+    assert problems == [], f"{page.url}: {problems}"
+
+
+# What a finger taps: controls, and links that stand alone (inline links in running text are exempt).
+TAPPABLE = ("button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, summary, "
+            "a.button, header a, .tiles a, .pager a, th a, .actions a, a.block, "
+            "label:has(> input[type=checkbox]), label:has(> input[type=radio])")
+
+
+def small_tap_targets(page) -> list[str]:
+    """Visible controls less than 44 px high (WCAG 2.5.5), named for the failure message."""
+    return page.evaluate("""(selector) => Array.from(document.querySelectorAll(selector))
+        .filter(e => e.offsetParent !== null || e.getClientRects().length)
+        .map(e => [e, e.getBoundingClientRect()])
+        .filter(([e, r]) => r.width > 0 && r.height > 0 && r.height < 43.5)
+        .map(([e, r]) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} "${(e.textContent || e.name || '').trim().slice(0, 20)}" ${Math.round(r.height)}px`)
+    """, TAPPABLE)
+
+
+def fits(page, width: int) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth") <= width
