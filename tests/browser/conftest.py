@@ -151,7 +151,8 @@ def small_tap_targets(page) -> list[str]:
         .filter(e => e.offsetParent !== null || e.getClientRects().length)
         .map(e => [e, e.getBoundingClientRect()])
         .filter(([e, r]) => r.width > 0 && r.height > 0 && r.height < 43.5)
-        .map(([e, r]) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} "${(e.textContent || e.name || '').trim().slice(0, 20)}" ${Math.round(r.height)}px`)
+        .map(([e, r]) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} "${(e.textContent || e.name || '')
+                           .trim().slice(0, 20)}" ${Math.round(r.height)}px`)
     """, TAPPABLE)
 
 
