@@ -239,3 +239,23 @@ def test_an_unknown_page_and_a_wrong_method_answer_in_chinese(live, open_page):
     expect(page.locator("main")).to_contain_text("请求方式")
     body = io.StringIO(page.request.get(live.base + "/api/nope").text())
     assert "找不到" in body.getvalue()
+
+
+def test_the_security_administrator_changes_a_role_and_lifts_a_lockout(live, open_page):
+    live.user("inspector1", "inspector", "Patrol#2022x")
+    live.user("secadmin1", "security_admin", "Secure#2022x")
+    for _ in range(5):
+        live.api.client.post("/api/auth/login", json={"username": "inspector1", "password": "wrong"})
+    page = open_page(DESK)
+    login(page, live, "secadmin1", "Secure#2022x", "/ui/accounts")
+    row = page.locator("#users tr[data-user='inspector1']")
+    expect(row).to_contain_text("锁定至")
+    expect(page.locator("#new-user")).to_have_count(0)  # the security administrator creates no account
+    row.get_by_role("button", name="解除锁定").click()
+    expect(page.locator("[role=status]")).to_contain_text("已解除 inspector1 的锁定")
+    row = page.locator("#users tr[data-user='inspector1']")
+    row.locator("select").select_option("auditor")
+    row.get_by_role("button", name="改角色").click()
+    expect(page.locator("[role=status]")).to_contain_text("inspector1 的角色已改为审计员")
+    assert live.api.client.post("/api/auth/login", json={"username": "inspector1",
+                                                         "password": "Patrol#2022x"}).status_code == 200

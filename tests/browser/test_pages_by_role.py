@@ -35,6 +35,10 @@ def a_county_in_mid_round(live: Live) -> dict[str, str]:
     live.user("inspector1", "inspector", "Patrol#2022x")
     live.user("unit1", "unit_admin", "Unit#2022xx", unit="县政管办")
     live.user("auditadmin1", "audit_admin", "Audit#2022xx")
+    live.user("admin1", "system_admin", "System#2022x")
+    live.user("secadmin1", "security_admin", "Secure#2022x")
+    for _ in range(5):  # a locked account: the security administrator's unlock button shows
+        live.api.client.post("/api/auth/login", json={"username": "inspector1", "password": "wrong"})
     return {**ids, "record": record["id"], "nomination": made["id"]}
 
 
@@ -51,11 +55,13 @@ def pages_of(ids: dict[str, str]) -> dict[str, list[str]]:
                   "/ui/queues", f"/ui/records/{ids['record']}", "/ui/desk"],
         "inspector1": ["/ui/patrol", "/ui/complaints/new"],
         "auditadmin1": ["/ui/audit", "/ui/audit?action=登录"],
+        "admin1": ["/ui/accounts"],
+        "secadmin1": ["/ui/accounts"],
     }
 
 
 PASSWORDS = {"office1": "Office#2022x", "unit1": "Unit#2022xx", "inspector1": "Patrol#2022x",
-             "auditadmin1": "Audit#2022xx"}
+             "auditadmin1": "Audit#2022xx", "admin1": "System#2022x", "secadmin1": "Secure#2022x"}
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
@@ -77,6 +83,8 @@ def test_every_page_as_its_role_is_accessible_fits_the_screen_and_has_big_enough
     for path in ("/ui/login", "/notice/2022?kind=hall"):
         check(public, path)
     for username, paths in pages_of(ids).items():
+        if username == "inspector1":
+            live.container.accounts.unlock("inspector1")
         page = open_page(viewport)
         login(page, live, username, PASSWORDS[username])
         for path in paths:

@@ -29,7 +29,7 @@ def add_subject(page, live: Live, kind: str, name: str, unit: str, code: str, pa
 
 
 def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_document(live, open_page):
-    first_administrator(live)
+    first_administrator(live, open_page)
     office = open_page(DESK)
     login(office, live, "office1", "Office#2022x", "/ui/roster")
 
@@ -133,8 +133,29 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     assert re.search(r"张伟", public.locator("table").inner_text())
 
 
-def first_administrator(live: Live) -> None:
-    """The accounts the round needs."""
-    live.user("office1", "office_admin", "Office#2022x")
-    live.user("inspector1", "inspector", "Patrol#2022x")
-    live.user("unit1", "unit_admin", "Unit#2022xx", unit="县人社局")
+def first_administrator(live: Live, open_page) -> None:
+    """The system administrator creates the round's accounts on the accounts page; each person
+    logs in with the initial password shown there once, and changes it."""
+    live.user("admin1", "system_admin", "System#2022x")
+    admin = open_page(DESK)
+    login(admin, live, "admin1", "System#2022x", "/ui/accounts")
+    for username, role, unit, password in (("office1", "office_admin", "", "Office#2022x"),
+                                           ("inspector1", "inspector", "", "Patrol#2022x"),
+                                           ("unit1", "unit_admin", "县人社局", "Unit#2022xx")):
+        admin.fill("#username", username)
+        admin.select_option("#role", role)
+        admin.fill("#unit", unit)
+        admin.click("#new-user button[type=submit]")
+        initial = admin.locator("#initial-password code").inner_text()
+        expect(admin.locator(f"#users tr[data-user='{username}']")).to_contain_text("待修改初始密码")
+        first = open_page(DESK)
+        first.goto(live.base + "/ui/login")
+        first.fill("#username", username)
+        first.fill("#password", initial)
+        first.click("main button[type=submit]")
+        expect(first).to_have_url(re.compile(r"/ui/password$"))
+        first.fill("#old", initial)
+        first.fill("#new", password)
+        first.fill("#again", password)
+        first.click("main button[type=submit]")
+        expect(first.locator("[role=status]")).to_contain_text("密码已修改")

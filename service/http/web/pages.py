@@ -16,6 +16,7 @@ from domain.vocabulary import field_name
 from service.application.messages import validation_message
 from service.http.errors import status_of
 from service.http.web import (
+    pages_accounts,
     pages_audit,
     pages_auth,
     pages_cases,
@@ -39,7 +40,7 @@ PLAIN_WORDS = {404: "找不到这个页面或对象,请检查地址,或从首页
                405: "这个地址不接受这种请求方式(例如在地址栏直接打开了只能由表单提交的地址)。",
                401: "需要登录。", 403: "无权访问。", 400: "请求格式不对。"}
 PAGE_TITLES = {404: "找不到页面", 405: "请求方式不对"}
-ROUTERS = (pages_auth, pages_patrol, pages_cases, pages_office, pages_desk, pages_files, pages_nominations,
+ROUTERS = (pages_auth, pages_accounts, pages_patrol, pages_cases, pages_office, pages_desk, pages_files, pages_nominations,
            pages_roster, pages_round, pages_queues, pages_audit, pages_rulebooks, public_notice)
 
 
