@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
 from tests.api import nomination, upload
-from tests.browser.conftest import DESK, PHONE, Live, login
+from tests.browser.conftest import DESK, PHONE, Live, login, screenshot
 from tests.browser.test_pages import county, fill_finding, png, records_of
 
 
@@ -51,6 +51,7 @@ def test_the_desk_searches_filters_sorts_pages_and_draws_its_charts(live, open_p
     expect(page.locator("#standings tbody tr").first.locator(".total")).to_have_text("100")
     expect(page.locator("#hist-desc")).to_contain_text("其中否决 1 个")
     expect(page.locator("#bars-desc")).to_contain_text("最多:A1.2.1")
+    screenshot(page, "desk-charts")
     with page.expect_download() as download:
         page.click("a:has-text('导出考评得分表')")
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
@@ -83,6 +84,7 @@ def test_a_complaint_is_entered_with_its_channel_and_time_then_judged(live, open
     page.fill("#channel", "12345热线")
     page.fill("#received", "2022-05-09T15:30")
     page.fill("#summary", "窗口人员态度生硬")
+    screenshot(page, "complaint")
     page.click("main button[type=submit]")
     queue = page.locator("#queue-complaint")
     expect(queue).to_contain_text("12345热线:窗口人员态度生硬")
@@ -110,6 +112,7 @@ def test_the_office_retracts_a_wrong_finding_and_a_unit_disputes_another_from_th
     unit.click("button:has-text('提出申诉')")
     expect(unit.locator("[role=status]")).to_contain_text("申诉已提交")
     expect(unit.locator("main")).to_contain_text("申诉中")
+    screenshot(unit, "record-dispute")
     unit.goto(live.base + "/ui/queues")
     expect(unit.locator("#disputable")).to_contain_text("张伟")
     page.goto(live.base + "/ui/queues")
@@ -148,6 +151,7 @@ def test_the_office_lists_nominations_with_filters_and_downloads_each_form(live,
     page.click("form[aria-label] button[type=submit]")
     expect(page.locator("#nominations")).to_contain_text("还没有申报")
     page.goto(live.base + "/ui/nominations?kind=worker&period=2022H1")
+    screenshot(page, "nominations")
     with page.expect_download() as download:
         page.locator("#nominations tr", has_text="张伟").locator("a:has-text('下载 Word')").click()
     assert download.value.suggested_filename.endswith(".docx")
@@ -170,6 +174,7 @@ def test_an_import_with_a_title_row_and_its_own_headers_is_mapped_on_the_page(li
     page.set_input_files("#file", str(tmp_path / "考勤.xlsx"))
     page.click("#import-form button[type=submit]")
     expect(page.locator("#import-problems")).to_contain_text("找不到表头")
+    screenshot(page, "import-mapping")
     page.select_option("#map-code", "人员号")
     page.select_option("#map-date", "日子")
     page.select_option("#map-kind", "情况")
@@ -200,6 +205,7 @@ def test_the_audit_trail_names_actions_in_words_with_filters_and_pages(live, ope
     page.check("input[name=failed]")
     page.click("form[aria-label] button[type=submit]")
     expect(trail).to_contain_text("用户名或密码错误")
+    screenshot(page, "audit-trail")
     expect(page.locator("#trail tbody tr")).to_have_count(1)
 
 
@@ -217,6 +223,7 @@ def test_a_finding_refused_after_it_waited_offline_keeps_its_note_and_photo_to_c
     page.context.set_offline(False)
     refused = page.locator("#refused-list li")
     expect(refused).to_contain_text("分值", timeout=20_000)
+    screenshot(page, "patrol-refused-phone")
     refused.locator("button:has-text('改正后重发')").click()
     expect(page.locator("#note")).to_have_value("抗疫志愿服务")
     expect(page.locator("#problem")).to_contain_text("正在改正")

@@ -12,7 +12,7 @@ from docx import Document
 from playwright.sync_api import expect
 
 from tests.api import nomination, upload
-from tests.browser.conftest import DESK, PHONE, Live, fits, login
+from tests.browser.conftest import DESK, PHONE, Live, fits, login, screenshot
 from tests.browser.test_pages import png
 
 
@@ -40,6 +40,7 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     add_subject(office, live, "worker", "李娜", "县人社局", "G0002", "窗口:社保窗口")
     office.goto(live.base + "/ui/roster")
     expect(office.locator("#roster-tree")).to_contain_text("张伟")
+    screenshot(office, "roster")
 
     # An inspector's finding on a phone, with a photo; the pickers stay for the next one.
     inspector = open_page(PHONE)
@@ -58,7 +59,7 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     assert live.api.card(li, "2022H1")["total"] == 98
 
     # The unit nominates its worker with two photos; the office nominates the other.
-    unit = open_page(DESK)
+    unit = open_page(PHONE)
     login(unit, live, "unit1", "Unit#2022xx", "/ui/nominations?kind=worker&period=2022H1")
     unit.click("a:has-text('申报 张伟')")
     for field, value in (("name", "张伟"), ("political_status", "中共党员"), ("unit_and_post", "县人社局 社保窗口")):
@@ -71,6 +72,7 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     expect(unit.locator("details summary").first).to_contain_text("评分标准")  # the criteria beside the score
     unit.fill("#deeds", "服务热情周到,群众满意。")
     expect(unit.locator("#deeds-count")).to_contain_text("已填写 12 字,最多 800 字")
+    screenshot(unit, "nomination-phone")
     unit.set_input_files("#photos", files=[{"name": "a.png", "mimeType": "image/png", "buffer": png(40, 30)},
                                            {"name": "b.png", "mimeType": "image/png", "buffer": png(41, 30)}])
     unit.click("#nomination-form button[type=submit]")
@@ -107,6 +109,7 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     queue = office.locator("#queue-objection")
     expect(queue).to_contain_text("发生争执")
     expect(queue.locator(".warn")).to_contain_text("通报")
+    screenshot(office, "queues-objection")
     queue.get_by_label("异议成立(不列入名单)").check()
     queue.get_by_label("说明").fill("经调取录像核实,情况属实")
     queue.get_by_role("button", name="提交处理结果").click()
@@ -121,6 +124,7 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     expect(office.locator("#final-list")).to_contain_text("张伟")
     expect(office.locator("#final-list")).not_to_contain_text("李娜")
     expect(office.locator("#removed")).to_contain_text("李娜")
+    screenshot(office, "round-final")
     with office.expect_download() as download:
         office.click("#final-docx")
     document = Document(io.BytesIO(open(download.value.path(), "rb").read()))
@@ -130,6 +134,7 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     assert [c.text for c in document.tables[0].rows[1].cells][1] == "张伟"
     public.goto(live.base + "/notice/2022H1?kind=worker")
     expect(public.locator("h1")).to_contain_text("通报")
+    screenshot(public, "final-phone")
     assert re.search(r"张伟", public.locator("table").inner_text())
 
 
@@ -147,6 +152,7 @@ def first_administrator(live: Live, open_page) -> None:
         admin.fill("#unit", unit)
         admin.click("#new-user button[type=submit]")
         initial = admin.locator("#initial-password code").inner_text()
+        screenshot(admin, "accounts")
         expect(admin.locator(f"#users tr[data-user='{username}']")).to_contain_text("待修改初始密码")
         first = open_page(DESK)
         first.goto(live.base + "/ui/login")
