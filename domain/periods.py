@@ -57,6 +57,9 @@ def local_date(moment: datetime) -> date:
 def beijing(moment: datetime) -> str:
     """A moment as messages show it: 2022年7月1日 09:30(北京时间)."""
     local = moment.astimezone(SHANGHAI)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):  # an end of day: 6月30日 24:00, not 7月1日 00:00
+        day = local.date() - timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日 24:00(北京时间)"
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}(北京时间)"
 
 

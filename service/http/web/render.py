@@ -3,7 +3,7 @@ helpers every page uses (the logged-in user, the CSRF token, the navigation of t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,20 @@ def signed(value: Any) -> str:
     return f"+{value}" if value > 0 else str(value)
 
 
+def day_end(moment: datetime | str | None) -> str:
+    """A deadline kept as the next day's 00:00 reads as its own day at 24:00: 2022-06-20 24:00."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    local = moment.astimezone(SHANGHAI)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
 templates.env.filters["local"] = local_time
+templates.env.filters["day_end"] = day_end
 templates.env.filters["signed"] = signed
 # The vocabulary (domain/vocabulary.py) by the names the templates use.
 templates.env.globals.update(KIND_NAMES=SUBJECT_KINDS, ROLE_NAMES=ROLES, ROUND_STATUS=ROUND_STATUSES,
