@@ -63,6 +63,11 @@ def field_name(field: str) -> str:
     return "·".join(FIELD_NAMES.get(part, part) for part in field.split("."))
 
 
+def entry_actor(entry: dict) -> str:
+    """Who a scorecard line came from: the account, or 报送数据 for lines computed from a hall's figures."""
+    return ORIGINS["figures"] if entry.get("origin") == "figures" else entry.get("actor") or ""
+
+
 def period_name(period: Period) -> str:
     """2022年上半年, 2022年下半年, 2022年度."""
     return f"{period.year}年" + {1: "上半年", 2: "下半年", None: "度"}[period.half]

@@ -359,3 +359,7 @@ def _root() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # python -m service.cli, as the tests run it
+    main()

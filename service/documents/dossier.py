@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from domain.periods import check_period_kind, parse_period
 from domain.records import Record
 from domain.subjects import Subject
-from domain.vocabulary import SUBJECT_KINDS
+from domain.vocabulary import SUBJECT_KINDS, entry_actor
 from projections import chain
 from service.application.history import evidence_hashes
 from service.application.services import Container
@@ -104,7 +104,7 @@ def build_dossier(c: Container, subject_id: str, period_id: str) -> tuple[str, b
                     for ev in ledger.events.get(record.id) if type(ev).__name__ in ("Disputed", "DisputeRuled"))
         rule = rulebook.rule(e["rule_id"])
         entries.append([e["record_id"] or "", e["rule_id"], rule.text, e["occurred_at"] or "", e["recorded_at"] or "",
-                        e["actor"], e["delta"], "是" if e["effective"] else "否", e["note"], evidence, retraction,
+                        entry_actor(e), e["delta"], "是" if e["effective"] else "否", e["note"], evidence, retraction,
                         disputes, e["from_subject_id"] or ""])
     for column, width in zip("ABCDEFGHIJKLM", (38, 9, 40, 27, 27, 14, 9, 8, 30, 66, 40, 50, 38), strict=True):
         entries.column_dimensions[column].width = width

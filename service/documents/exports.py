@@ -23,7 +23,7 @@ from domain.nominations import Nomination
 from domain.periods import SHANGHAI, parse_period
 from domain.records import Record
 from domain.rulebook import Category
-from domain.vocabulary import COUNTING_WORD, period_name
+from domain.vocabulary import COUNTING_WORD, entry_actor, period_name
 from service.application.services import Container
 from service.documents.spreadsheet import as_text, sheet_name
 
@@ -142,7 +142,7 @@ def _evidence_rows(c: Container, item: dict, card: dict) -> list[list]:
                 found = [c.ledger.find(Evidence, UUID(i)) for i in record.evidence]
                 hashes = "\n".join(f.sha256 for f in found if f is not None)
         rows.append([item["name"], e["occurred_at"] or "", e["recorded_at"] or "", e["rule_id"], e["delta"],
-                     "是" if e["effective"] else "否", e["actor"], hashes])
+                     "是" if e["effective"] else "否", entry_actor(e), hashes])
     return rows
 
 

@@ -253,6 +253,16 @@ def test_the_nomination_form_and_the_public_notice_as_word_documents(api, client
     assert table[0] == ["序号", "名称", "单位", "考评得分"] and table[1][1] == "县政务服务中心"
     assert any("公示时间:2022年6月10日至2022年6月15日" in p.text for p in notice.paragraphs)
 
+    # The 通报 once the list is final, and not before.
+    assert client.get("/api/periods/2022/final.docx", params={"kind": "hall"}, headers=ADMIN).status_code == 409
+    clock.advance(days=6)
+    api.post("/api/periods/2022/final?kind=hall", {})
+    final = Document(io.BytesIO(client.get("/api/periods/2022/final.docx", params={"kind": "hall"},
+                                           headers=ADMIN).content))
+    assert final.paragraphs[0].text == "关于2022年度“政务服务标杆大厅”评选结果的通报"
+    assert [[c.text for c in row.cells] for row in final.tables[0].rows][1][1] == "县政务服务中心"
+    assert any("现确定以下1个为2022年度“政务服务标杆大厅”" in p.text for p in final.paragraphs)
+
 
 @pytest.mark.parametrize("data", [b"\r0", b"PK\x03\x04not really a workbook"])
 def test_a_malformed_file_is_refused_naming_the_line(api, data):
