@@ -266,3 +266,8 @@ def test_the_security_administrator_changes_a_role_and_lifts_a_lockout(live, ope
     expect(page.locator("[role=status]")).to_contain_text("inspector1 的角色已改为审计员")
     assert live.api.client.post("/api/auth/login", json={"username": "inspector1",
                                                          "password": "Patrol#2022x"}).status_code == 200
+    tokens = page.locator("#tokens tbody tr", has_text="inspector1")
+    expect(tokens.first).to_contain_text("有效")
+    tokens.first.get_by_role("button", name="吊销").click()
+    expect(page.locator("[role=status]")).to_contain_text("令牌已吊销")
+    expect(page.locator("#tokens tbody tr", has_text="inspector1").first).to_contain_text("已吊销")

@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.accounts import User
+from domain.accounts import ApiToken, User
 from domain.errors import Forbidden, Refused
+from domain.topics import stored_topics
 from domain.vocabulary import ROLES, field_name
 from projections.lists import created_ids, lockouts
 from projections.scorecards import utc_text
@@ -25,6 +26,7 @@ from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf, may
 
 router = APIRouter(include_in_schema=False)
+TOKEN_ISSUED = stored_topics(ApiToken.Issued)
 Manager = Allowed("manage_accounts")
 
 
@@ -34,7 +36,16 @@ def _accounts_page(request: Request, c, who, status: int = 200, **context) -> HT
     users = [c.ledger.get(User, user_id, "user_id") for user_id in created_ids(c.ledger.projection.store, USER_CREATED)]
     rows = [{"id": str(u.id), "username": u.username, "role": u.role, "unit": u.unit, "must_change": u.must_change_password,
              "locked_until": locked.get(u.username)} for u in users]
+    tokens = []
+    if may(who, "unlock"):  # the security administrator sees every API token, and may revoke one
+        now = c.clock.now()
+        for token_id in created_ids(c.ledger.projection.store, TOKEN_ISSUED):
+            issued = c.ledger.get(ApiToken, token_id, "token_id")
+            tokens.append({"id": token_id, "username": issued.username, "label": issued.label,
+                           "expires_at": issued.expires_at, "revoked_at": issued.revoked_at,
+                           "valid": issued.valid_at(now)})
     return page(request, "web/accounts.html", "账号", status=status, users=rows, key=secrets.token_urlsafe(18),
+                tokens=tokens,
                 may_create=may(who, "create_user"), may_reset=may(who, "reset_password"),
                 may_set_role=may(who, "set_role"), may_unlock=may(who, "unlock"), creatable=_creatable(who.role),
                 roles=ROLES, **{"error": None, "done": None, "secret": None, "values": {}, **context})
@@ -98,3 +109,13 @@ def unlock(request: Request, user_id: str, who: Allowed("unlock")) -> Response:
     user = c.accounts.user(user_id)
     c.accounts.unlock(user.username)
     return _accounts_page(request, c, who, done=f"已解除 {user.username} 的锁定。")
+
+
+@router.post("/ui/accounts/tokens/{token_id}/revocation", response_class=HTMLResponse, dependencies=[Csrf])
+def revoke(request: Request, token_id: str, who: Allowed("unlock")) -> Response:
+    c = container(request)
+    try:
+        c.accounts.revoke_token(who, token_id)
+    except Refused as refused:
+        return _accounts_page(request, c, who, status=status_of(refused), error=refused.message)
+    return _accounts_page(request, c, who, done="令牌已吊销,使用它的脚本将无法再访问。")
