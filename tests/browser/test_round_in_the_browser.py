@@ -12,7 +12,7 @@ from docx import Document
 from playwright.sync_api import expect
 
 from tests.api import nomination, upload
-from tests.browser.conftest import DESK, PHONE, Live, fits, login, screenshot
+from tests.browser.conftest import DESK, PHONE, Live, accessible, fits, login, screenshot, small_tap_targets
 from tests.browser.test_pages import png
 
 
@@ -99,6 +99,8 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     public = open_page(PHONE)
     public.goto(live.base + "/notice/2022H1?kind=worker")
     assert fits(public, PHONE["width"])  # the chain head wraps
+    accessible(public)
+    assert small_tap_targets(public) == []
     public.select_option("#subject", label="李娜(县人社局)")
     public.fill("#text", "该同志曾与群众发生争执")
     public.click("button:has-text('提交异议')")
