@@ -4,7 +4,7 @@ as it is and these queries stay in one place."""
 
 from __future__ import annotations
 
-import json
+from decimal import Decimal
 
 from projections.store import ReadStore
 
@@ -25,13 +25,20 @@ def nominations_of(store: ReadStore, period: str, kind: str | None = None, unit:
     return [dict(r) for r in rows]
 
 
-def entries_of_period(store: ReadStore, kind: str, period: str) -> list[tuple[str, list[dict]]]:
-    """Every card's entries of a kind and period, with the subject's unit: what the desk's
-    "most frequent deductions by unit" chart counts."""
+def deductions_by_unit(store: ReadStore, kind: str, period: str) -> list[tuple[str, str, int]]:
+    """(unit, rule, times) of the effective deductions now on the cards of a kind and period:
+    what the desk's "most frequent deductions by unit" chart counts."""
     with store.transaction(commit=False) as cur:
-        rows = cur.all("SELECT s.unit, c.card FROM {p}rm_cards c JOIN {p}rm_subjects s ON s.subject_id = c.subject_id"
-                       " WHERE c.period = ? AND c.kind = ?", [period, kind])
-    return [(r["unit"], json.loads(r["card"])["entries"]) for r in rows]
+        rows = cur.all("SELECT s.unit, e.rule_id, e.quantity, e.delta FROM {p}rm_entries e"
+                       " JOIN {p}rm_subjects s ON s.subject_id = e.subject_id"
+                       " WHERE e.period = ? AND s.kind = ? AND e.version_to IS NULL AND e.moved_away = 0"
+                       " AND e.effective = 1", [period, kind])
+    counted: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if Decimal(r["delta"]) < 0:
+            key = (r["unit"], r["rule_id"])
+            counted[key] = counted.get(key, 0) + int(r["quantity"] or 1)
+    return [(unit, rule, times) for (unit, rule), times in counted.items()]
 
 
 def audit_page(store: ReadStore, since: str | None, until: str | None, actor: str | None, action: str | None,

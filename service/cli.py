@@ -266,9 +266,8 @@ def replay(subject: Annotated[str, typer.Option(help="对象编号")],
 
 
 @app.command()
-def rebuild(batch: Annotated[int, typer.Option(
-        help="每个事务的事件数;0:整个日志一个事务(最快,内存随日志增长)")] = 0) -> None:
-    """从日志重建读模型(保留哈希链);期间写入须等待,请先停止服务。"""
+def rebuild() -> None:
+    """从日志在旁重建读模型后换入(保留哈希链);重建期间原读模型照常应答,写入只在最后一段等待。"""
     with opened(catch_up=False) as c:
         _catch_up_with_progress(c, "rebuilt", rebuild=True)
 

@@ -78,7 +78,12 @@ ATTENDANCE_COLUMNS = {
     "kind": ("类型", "kind", "type", "异常类型"),
     "minutes": ("分钟", "minutes", "分钟数", "时长(分钟)"),
     "excused": ("请假", "excused", "leave", "是否请假"),
+    "time": ("时间", "time", "考勤时间"),
 }
+KINDS = {"迟到": "late", "早退": "early_leave", "旷工": "absent", "缺勤": "absent", "late": "late",
+         "early_leave": "early_leave", "absent": "absent"}
+YES = {"是": True, "否": False, "": False, "yes": True, "no": False, "true": True, "false": False, "1": True,
+       "0": False, "y": True, "n": False}
 
 
 def _machine_minutes(text: str) -> str:
@@ -111,10 +116,6 @@ ATTENDANCE_MACHINE = Layout(
              "early_leave": ("早退时间(分钟)", "早退时间", "早退(分钟)", "早退分钟数", "早退", "Early"),
              "absent": ("旷工", "旷工(天)", "旷工天数", "Absent")},
     required=("code", "date", "late"), expand=_machine_rows)
-KINDS = {"迟到": "late", "早退": "early_leave", "旷工": "absent", "缺勤": "absent", "late": "late", "early_leave": "early_leave",
-         "absent": "absent"}
-YES = {"是": True, "否": False, "": False, "yes": True, "no": False, "true": True, "false": False, "1": True,
-       "0": False, "y": True, "n": False}
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3])[:：]([0-5][0-9])(?:[:：][0-5][0-9])?$")
 
 
@@ -131,6 +132,10 @@ class AttendanceRow:
 
 
 def import_attendance(c: Container, data: bytes, actor: str, progress: Progress | None = None) -> ImportReport:
+    """Each row is one occurrence (reading 13): two late arrivals of a worker on one day are two
+    rows, told apart by their time (时间) or, without one, by their order in the file. A row
+    already imported with the same minutes and leave is skipped; one whose minutes or leave
+    changed corrects the earlier one (the history keeps both)."""
     rows = _table(data, ATTENDANCE_COLUMNS, ("code", "date", "kind"), (ATTENDANCE_MACHINE,))
     problems: list[Problem] = []
     checked: list[AttendanceRow] = []
@@ -164,10 +169,8 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
             except (InvalidOperation, ValueError):
                 problems.append(Problem(line, "分钟", f"{row['minutes']!r} 不是数字"))
             else:
-                if minutes < 0:
-                    problems.append(Problem(line, "分钟", f"分钟数不能为负数({minutes})"))
-                elif minutes == 0 and kind in ("late", "early_leave"):
-                    problems.append(Problem(line, "分钟", "迟到或早退的分钟数必须大于 0"))
+                if minutes < 0 or (minutes == 0 and kind != "absent"):
+                    problems.append(Problem(line, "分钟", f"分钟数应大于 0,而不是 {minutes}"))
         elif kind in ("late", "early_leave"):
             problems.append(Problem(line, "分钟", "迟到或早退须填写分钟数"))
         excused = YES.get(row.get("excused", "").strip().lower())

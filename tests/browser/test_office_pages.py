@@ -166,7 +166,7 @@ def test_an_import_with_a_title_row_and_its_own_headers_is_mapped_on_the_page(li
         page.click("a:has-text('考勤异常表模板')")
     template = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
     header = [c.value for c in next(template.iter_rows(max_row=1))]
-    assert header == ["工号", "日期", "类型", "分钟", "请假"]
+    assert header == ["工号", "日期", "类型", "分钟", "请假", "时间"]
     book = Workbook()
     for row in (["五月考勤异常"], [], ["人员号", "日子", "情况", "分钟", "请假"], ["G0001", "2022-05-06", "迟到", 12, "否"]):
         book.active.append(row)

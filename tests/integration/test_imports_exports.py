@@ -277,7 +277,7 @@ def test_an_office_spreadsheet_with_a_title_row_imports_with_its_own_line_number
     refused = send(api, "attendance", "考勤.xlsx", xlsx_bytes(rows), expect=422)
     # A negative minute count is a problem of its row like any other, found before anything is written.
     assert [(p["row"], p["column"]) for p in refused["detail"]] == [(5, "分钟")]
-    assert "负数" in refused["detail"][0]["message"] and api.card(ids["G0001"], "2022H1")["entries"] == []
+    assert "应大于 0" in refused["detail"][0]["message"] and api.card(ids["G0001"], "2022H1")["entries"] == []
     report = send(api, "attendance", "考勤.xlsx", xlsx_bytes(rows[:4]))
     assert (report["rows"], report["written"]) == (1, 1)
 

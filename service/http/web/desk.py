@@ -16,7 +16,7 @@ from domain.periods import Period
 from domain.records import Record
 from domain.trend import running_totals
 from domain.vocabulary import SUBJECT_KINDS
-from projections.lists import entries_of_period
+from projections.lists import deductions_by_unit
 from projections.replay import scorecard_at
 from service.application.services import Container
 from service.http.web.chart import bars_svg, histogram_svg, running_score_svg
@@ -112,12 +112,9 @@ def totals_chart(items: list[dict], kind: str) -> str:
 def deductions_chart(c: Container, kind: str, period: Period, units: set[str]) -> str:
     """Most frequent deductions by unit: each unit's effective deductions, with its most frequent rule."""
     counts: dict[str, Counter] = {}
-    for unit, entries in entries_of_period(c.ledger.projection.store, kind, period.id):
-        if unit not in units:
-            continue
-        for e in entries:
-            if e["effective"] and Decimal(str(e["delta"])) < 0:
-                counts.setdefault(unit, Counter())[e["rule_id"]] += e.get("quantity") or 1
+    for unit, rule_id, times in deductions_by_unit(c.ledger.projection.store, kind, period.id):
+        if unit in units:
+            counts.setdefault(unit, Counter())[rule_id] += times
     rows = sorted(((unit, sum(c.values()), c.most_common(1)[0]) for unit, c in counts.items()), key=lambda r: -r[1])
     return bars_svg(f"各单位扣分次数(前 10 个单位,{SUBJECT_KINDS[kind]})",
                     [(unit, n, f"最多:{rule} ×{times}") for unit, n, (rule, times) in rows[:10]])

@@ -15,13 +15,12 @@ from domain.accounts import ApiToken, User
 from domain.errors import Forbidden, Refused
 from domain.topics import stored_topics
 from domain.vocabulary import ROLES, field_name
+from projections.book import utc_text
 from projections.lists import created_ids, lockouts
-from projections.scorecards import utc_text
 from service.application.accounts import USER_CREATED
 from service.application.ledger import Idempotency
-from service.http.deps import Fresh
 from service.http.errors import status_of
-from service.http.security import container
+from service.http.security import Ledgers, container
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf, may
 
@@ -57,7 +56,7 @@ def _creatable(role: str) -> dict[str, str]:
 
 
 @router.get("/ui/accounts", response_class=HTMLResponse)
-def accounts(request: Request, c: Fresh, who: Manager) -> HTMLResponse:
+def accounts(request: Request, c: Ledgers, who: Manager) -> HTMLResponse:
     return _accounts_page(request, c, who)
 
 

@@ -13,11 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from domain.errors import Invalid
 from domain.periods import start_of_local_day
+from projections.book import utc_text
 from projections.lists import audit_page as audit_rows
-from projections.scorecards import utc_text
 from service.application.verifications import last_verification, verify_and_record
-from service.http.deps import Fresh
-from service.http.security import container
+from service.http.security import Ledgers, container
 from service.http.web.actions import FILTERS, describe, describe_detail
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf
@@ -28,7 +27,7 @@ Auditor = Allowed("read_trail")
 
 
 @router.get("/ui/audit", response_class=HTMLResponse)
-def audit_page(request: Request, c: Fresh, _: Auditor, actor: Annotated[str, Query(max_length=64)] = "",
+def audit_page(request: Request, c: Ledgers, _: Auditor, actor: Annotated[str, Query(max_length=64)] = "",
                action: Annotated[str, Query(max_length=20)] = "", since: Annotated[str, Query(max_length=10)] = "",
                until: Annotated[str, Query(max_length=10)] = "", failed: bool = False,
                page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:

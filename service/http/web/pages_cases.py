@@ -15,9 +15,8 @@ from domain.errors import Invalid, Refused
 from domain.text import check_name
 from domain.vocabulary import COMPLAINT_CHANNELS, field_name
 from service.application.ledger import Idempotency
-from service.http.deps import Fresh
 from service.http.errors import status_of
-from service.http.security import container
+from service.http.security import Ledgers, container
 from service.http.web.forms import beijing_time
 from service.http.web.render import message, page
 from service.http.web.session import Allowed, Csrf
@@ -36,7 +35,7 @@ def _complaint_page(request: Request, c, status: int = 200, **context) -> HTMLRe
 
 
 @router.get("/ui/complaints/new", response_class=HTMLResponse)
-def complaint_form(request: Request, c: Fresh, _: Filer,
+def complaint_form(request: Request, c: Ledgers, _: Filer,
                    subject_id: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
     return _complaint_page(request, c, values={"subject_id": subject_id})
 

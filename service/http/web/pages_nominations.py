@@ -18,9 +18,8 @@ from domain.nominations import MAX_DEEDS, PHOTOS, Nomination
 from domain.subjects import Subject
 from domain.vocabulary import NOMINATION_STATES, field_name
 from service.application.ledger import Idempotency
-from service.http.deps import Fresh
 from service.http.errors import status_of
-from service.http.security import container, require_scope, sees_personal_details
+from service.http.security import Ledgers, container, require_scope, sees_personal_details
 from service.http.web.desk import chosen_period, period_choices
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf, Viewer, may
@@ -44,7 +43,7 @@ def _fields(kind: str) -> list[tuple[str, str, str]]:
 
 
 @router.get("/ui/nominations", response_class=HTMLResponse)
-def nominations(request: Request, c: Fresh, who: Viewer, kind: Kind = "worker", period: str | None = None,
+def nominations(request: Request, c: Ledgers, who: Viewer, kind: Kind = "worker", period: str | None = None,
                 unit: Annotated[str, Query(max_length=200)] = "", state: Annotated[str, Query(max_length=20)] = "",
                 done: str | None = None) -> HTMLResponse:
     """The office: every nomination of a period, filtered. A unit: its own, and its subjects
@@ -77,8 +76,20 @@ def _form_context(c, who, subject: dict, period) -> dict:
                   "bonus_note": existing.bonus_note or "", "photos": list(existing.photos),
                   "self_scores": {k: str(v) for k, v in existing.self_scores.items()}}
     return {"subject": subject, "period": period, "category": category, "fields": _fields(subject["kind"]),
+            "criteria": {s.id: criteria_of(s) for s in category.scored_sections},
             "existing": existing, "values": values, "max_deeds": MAX_DEEDS, "photos_range": PHOTOS,
             "deadline": c.rounds.deadline(subject["kind"], period), "key": secrets.token_urlsafe(18)}
+
+
+def criteria_of(section) -> list[tuple[str, str]]:
+    """A section's criteria as the annex numbers them, each item once (a split item is two rules)."""
+    seen, items = set(), []
+    for rule in section.rules:
+        key = (rule.item or rule.id, rule.text)
+        if key not in seen:
+            seen.add(key)
+            items.append(key)
+    return items
 
 
 def _subject_for(c, who, subject_id: str) -> dict:
@@ -88,7 +99,7 @@ def _subject_for(c, who, subject_id: str) -> dict:
 
 
 @router.get("/ui/nominations/form", response_class=HTMLResponse)
-def nomination_form(request: Request, c: Fresh, who: Nominator, subject_id: Annotated[str, Query(max_length=64)],
+def nomination_form(request: Request, c: Ledgers, who: Nominator, subject_id: Annotated[str, Query(max_length=64)],
                     period: str | None = None) -> HTMLResponse:
     subject = _subject_for(c, who, subject_id)
     the_period = chosen_period(c, subject["kind"], period)
@@ -142,7 +153,7 @@ async def submit(request: Request, who: Nominator, subject_id: Annotated[str, Fo
 
 
 @router.get("/ui/nominations/{nomination_id}", response_class=HTMLResponse)
-def nomination_view(request: Request, nomination_id: str, c: Fresh, who: Viewer, saved: bool = False) -> HTMLResponse:
+def nomination_view(request: Request, nomination_id: str, c: Ledgers, who: Viewer, saved: bool = False) -> HTMLResponse:
     """The form as printed (申报推荐表), personal details masked outside the office and the unit."""
     nomination = c.ledger.get(Nomination, nomination_id, "nomination_id")
     require_scope(who, nomination.unit, "nomination_id")

@@ -28,7 +28,6 @@ from service.documents.importers import (
 )
 from service.documents.tabular import headers_of, with_headers
 from service.http.api.files import MAX_IMPORT, XLSX, download
-from service.http.deps import Fresh
 from service.http.errors import status_of
 from service.http.security import Ledgers, container
 from service.http.web.render import page
@@ -96,8 +95,8 @@ def record_attendance(
 COLUMNS = {"attendance": (ATTENDANCE_COLUMNS, ("code", "date", "kind")), "figures": (FIGURE_COLUMNS, ("code", "year")),
            "roster": (ROSTER_COLUMNS, ("kind", "code", "name", "unit"))}
 EXAMPLES = {
-    "attendance": [["G0001", "2022-03-01", "迟到", 12, "否"], ["G0002", "2022-03-02", "早退", 30, "是"],
-                   ["G0003", "2022-03-03", "旷工", None, "否"]],
+    "attendance": [["G0001", "2022-03-01", "迟到", 12, "否", "08:42"], ["G0002", "2022-03-02", "早退", 30, "是", "17:00"],
+                   ["G0003", "2022-03-03", "旷工", None, "否", None]],
     "figures": [["H001", 2022, 5321, 2, "首问责任制、限时办结制", "98.5%"]],
     "roster": [["大厅", "H001", "县政务服务中心", "县政务服务监督管理办公室", None],
                ["窗口", "W001", "社保窗口", "县人力资源和社会保障局", "H001"],

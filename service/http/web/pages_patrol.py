@@ -38,7 +38,7 @@ def _form_page(request: Request, c, status: int = 200, error: str | None = None,
 
 
 @router.get("/ui/patrol", response_class=HTMLResponse)
-def patrol_form(request: Request, c: Fresh, _: Recorder, sent: str | None = None,
+def patrol_form(request: Request, c: Ledgers, _: Recorder, sent: str | None = None,
                 hall_id: Annotated[str, Query(max_length=64)] = "", window_id: Annotated[str, Query(max_length=64)] = "",
                 worker_id: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
     return _form_page(request, c, sent=sent, values={"hall_id": hall_id, "window_id": window_id, "worker_id": worker_id})

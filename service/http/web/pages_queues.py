@@ -20,7 +20,7 @@ from domain.vocabulary import ROLES
 from service.application.ledger import Idempotency
 from service.application.services import Container
 from service.http.errors import status_of
-from service.http.security import container, in_scope
+from service.http.security import Ledgers, container, in_scope
 from service.http.web.desk import period_choices
 from service.http.web.render import message, page
 from service.http.web.session import Csrf, Signed, Viewer, may

@@ -17,9 +17,8 @@ from domain.subjects import PARENT_KIND, Subject
 from domain.text import check_name
 from domain.vocabulary import field_name
 from service.application.ledger import Idempotency
-from service.http.deps import Fresh
 from service.http.errors import status_of
-from service.http.security import container
+from service.http.security import Ledgers, container
 from service.http.web.patrol import subject_tree
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf
@@ -52,7 +51,7 @@ def _effective(text: str):
 
 
 @router.get("/ui/roster", response_class=HTMLResponse)
-def roster(request: Request, c: Fresh, _: Manager, q: Annotated[str, Query(max_length=64)] = "",
+def roster(request: Request, c: Ledgers, _: Manager, q: Annotated[str, Query(max_length=64)] = "",
            done: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     return _roster_page(request, c, q=q.strip(), done=done or None)
 
@@ -85,7 +84,7 @@ def add(request: Request, who: Manager, idempotency_key: Annotated[str, Form(min
 
 
 @router.get("/ui/roster/{subject_id}", response_class=HTMLResponse)
-def subject(request: Request, subject_id: str, c: Fresh, _: Manager,
+def subject(request: Request, subject_id: str, c: Ledgers, _: Manager,
             done: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     return _subject_page(request, c, subject_id, done=done or None)
 
