@@ -110,7 +110,7 @@
   function flush() {
     if (flushing || !navigator.onLine) return Promise.resolve();
     flushing = true;
-    var waiting = "";
+    var waiting = "", refusedNow = false;
     return queued().then(function (items) {
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
@@ -121,6 +121,7 @@
             if (result === "sent") return drop(item.key).then(function () { return true; });
             if (result === "refused") {
               return detail(response).then(function (message) {
+                refusedNow = true;
                 return markRefused(item, message);
               }).then(function () { return true; });
             }
@@ -130,7 +131,14 @@
         });
       });
       return chain;
-    }).then(function () { flushing = false; return render(waiting); },
+    }).then(function () {
+      flushing = false;
+      if (refusedNow && $("refused")) {  // the page said 已暂存; now say what happened instead
+        show("result", "");
+        show("problem", "有记录被服务器退回,见页首“被退回、尚未记录的”,可改正后重发。");
+      }
+      return render(waiting);
+    },
             function () { flushing = false; return render(waiting); });
   }
 
