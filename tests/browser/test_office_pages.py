@@ -271,3 +271,23 @@ def test_the_security_administrator_changes_a_role_and_lifts_a_lockout(live, ope
     tokens.first.get_by_role("button", name="吊销").click()
     expect(page.locator("[role=status]")).to_contain_text("令牌已吊销")
     expect(page.locator("#tokens tbody tr", has_text="inspector1").first).to_contain_text("已吊销")
+
+
+def test_two_late_arrivals_of_one_day_are_told_apart_by_their_time_and_the_same_time_corrects(live, open_page):
+    ids = county(live)
+    page = office(live, open_page, "/ui/attendance")
+
+    def enter(time: str, minutes: str) -> None:
+        page.select_option("#worker", label="张伟(G0001) · 县政管办")
+        page.fill("#day", "2022-05-09")
+        page.select_option("#akind", "late")
+        page.fill("#atime", time)
+        page.fill("#minutes", minutes)
+        page.click("form[action='/ui/attendance'] button[type=submit]")
+        expect(page.locator("p.flash[role=status]")).to_contain_text("已记录 张伟")
+
+    enter("08:35", "12")
+    enter("14:05", "20")
+    enter("08:35", "15")  # the morning's again: a correction, not a third
+    effective = [e for e in records_of(live, ids["zhang"]) if e["effective"]]
+    assert [e["rule_id"] for e in effective] == ["A1.1.1", "A1.1.1"]

@@ -5,6 +5,7 @@ nothing, exactly as through the API."""
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from datetime import date
 from typing import Annotated, Literal
@@ -64,9 +65,11 @@ def record_attendance(
     minutes: Annotated[str, Form(max_length=5)] = "",
     excused: Annotated[bool, Form()] = False,
     note: Annotated[str, Form(max_length=2000)] = "",
+    time: Annotated[str, Form(max_length=8)] = "",
 ) -> HTMLResponse:
     c = container(request)
-    values = {"worker_id": worker_id, "day": day, "kind": kind, "minutes": minutes, "excused": excused, "note": note}
+    values = {"worker_id": worker_id, "day": day, "kind": kind, "minutes": minutes, "excused": excused, "note": note,
+              "time": time}
     try:
         if not worker_id:
             raise Invalid("worker_id", "请选择工作人员")
@@ -82,9 +85,12 @@ def record_attendance(
             raise Invalid("minutes", "分钟数必须是整数") from None
         if the_minutes is not None and the_minutes < 0:
             raise Invalid("minutes", "分钟数不能为负数")
+        # The occurrence's clock time tells two exceptions of one day apart (and a correction from a new one).
+        if time and not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?", time):
+            raise Invalid("time", "时间格式不对,应为 时:分,例如 08:35")
         key = Idempotency(actor=who.username, key=idempotency_key, fingerprint=repr(sorted(values.items())))
         saved = c.records.attendance(who.username, worker_id, the_day, kind, the_minutes, excused, note.strip(),
-                                    idempotency=key)
+                                    occurrence=f"@{time[:5]}" if time else None, idempotency=key)
     except Refused as refused:
         return _office_page(request, c, status=status_of(refused), error=refused.message, values=values)
     worker = c.ledger.projection.subject(worker_id)
