@@ -63,15 +63,6 @@ def audit_page(store: ReadStore, since: str | None, until: str | None, actor: st
     return count, [dict(r) for r in rows]
 
 
-def created_ids(store: ReadStore, topics: list[str]) -> list[str]:
-    """The aggregates first stored under these topics (e.g. every account), oldest first."""
-    marks = ",".join("?" * len(topics))
-    with store.transaction(commit=False) as cur:
-        rows = cur.all(f"SELECT originator_id FROM {{p}}rm_events WHERE topic IN ({marks}) AND originator_version = 1"
-                       " ORDER BY position", topics)
-    return [r["originator_id"] for r in rows]
-
-
 def lockouts(store: ReadStore, now_text: str) -> dict[str, str]:
     """Accounts locked now after failed logins: username → locked until (UTC text)."""
     with store.transaction(commit=False) as cur:

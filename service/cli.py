@@ -295,15 +295,15 @@ def _password_from_stdin() -> str:
 
 
 @app.command("create-user")
-def create_user(username: Annotated[str, typer.Argument(help="the account's name (letters, digits, _ . @ -)")],
-                role: Annotated[str, typer.Option(help="inspector, unit_admin, office_admin, auditor, system_admin, "
-                                                       "security_admin or audit_admin")],
-                unit: Annotated[str | None, typer.Option(help="the unit (单位), for a unit administrator")] = None,
+def create_user(username: Annotated[str, typer.Argument(help="账号名(字母、数字和 _ . @ -)")],
+                role: Annotated[str, typer.Option(help="角色:inspector 督查员、unit_admin 单位管理员、office_admin 考评办、"
+                                                       "auditor 审计员、system_admin 系统管理员、security_admin 安全管理员、"
+                                                       "audit_admin 审计管理员")],
+                unit: Annotated[str | None, typer.Option(help="单位管理员所属的单位")] = None,
                 password_stdin: Annotated[bool, typer.Option("--password-stdin",
-                                                             help="read the initial password from standard input")] = False
+                                                             help="从标准输入读取初始密码")] = False
                 ) -> None:
-    """Create an account without any token (first set-up; the only way to the three administrator
-    roles). Prints the initial password unless one is read from stdin; it must be changed at first login."""
+    """不需任何令牌建立账号(首次安装用;三个管理员账号只能这样建立)。显示初始密码(从标准输入读取的除外),首次登录须修改。"""
     password = _password_from_stdin() if password_stdin else None
     with opened() as c:
         saved, initial = c.accounts.create_user(OPERATOR, username, role, unit, password)
@@ -313,9 +313,8 @@ def create_user(username: Annotated[str, typer.Argument(help="the account's name
 
 
 @app.command("reset-password")
-def reset_password(username: Annotated[str, typer.Argument(help="the account's name")]) -> None:
-    """Give an account a new initial password (printed once): how an administrator's account is
-    recovered. The account's sessions and API tokens end."""
+def reset_password(username: Annotated[str, typer.Argument(help="账号名")]) -> None:
+    """给账号一个新的初始密码(只显示一次):管理员账号的找回办法;该账号的会话和接口令牌全部失效。"""
     with opened() as c:
         user = c.accounts.find_user(username)
         if user is None:
@@ -326,9 +325,8 @@ def reset_password(username: Annotated[str, typer.Argument(help="the account's n
 
 
 @app.command("grant-service-role")
-def grant_service_role(role: Annotated[str, typer.Argument(help="the PostgreSQL role the service will run as")]) -> None:
-    """As the database's owner (EVAL_DATABASE_URL): create the tables and the triggers that keep the
-    log append-only, and grant ROLE what the service needs and no more. Run it again after an upgrade."""
+def grant_service_role(role: Annotated[str, typer.Argument(help="服务运行时使用的 PostgreSQL 角色")]) -> None:
+    """以数据库所有者身份(EVAL_DATABASE_URL)建立各表和保证日志只增不改的触发器,只授予 ROLE 服务所需的权限;升级后再运行一次。"""
     from projections.grants import grant
 
     with opened() as c:

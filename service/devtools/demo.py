@@ -17,7 +17,7 @@ from decimal import Decimal
 from domain.periods import SHANGHAI, Period, period_of
 from domain.subjects import Subject
 from domain.vocabulary import ROLES
-from service.application.principal import Principal
+from service.application.principal import OPERATOR, Principal
 from service.application.services import Container
 from service.config.clock import SettableClock
 
@@ -154,5 +154,5 @@ def _current_period(c: Container, period: Period, workers: list[str], now: datet
 def _accounts(c: Container, say: Callable[[str], None]) -> None:
     say("演示账号(首次登录须修改初始密码):")
     for username, role, unit in ACCOUNTS:
-        _, _, password = c.accounts.create_user(ACTOR, username, role, unit, None)
+        _, password = c.accounts.create_user(OPERATOR, username, role, unit, None)
         say(f"  {username:<16} {ROLES[role]:<6} 初始密码 {password}" + (f"  单位:{unit}" if unit else ""))

@@ -48,7 +48,8 @@ class Live:
     requests: list[str] = field(default_factory=list)
 
     def user(self, username: str, role: str, password: str, unit: str | None = None) -> None:
-        """An account whose initial password has already been changed to `password`."""
+        """An account whose initial password has already been changed to `password` (made as the
+        三员 rules allow: tests/api.py `create_user`)."""
         create_user(self.api, username, role, unit, password + "-first")
         first_login(self.api, username, password + "-first", password)
 

@@ -248,9 +248,13 @@ def test_an_unknown_page_and_a_wrong_method_answer_in_chinese(live, open_page):
     assert "找不到" in body.getvalue()
 
 
-def test_the_security_administrator_changes_a_role_and_lifts_a_lockout(live, open_page):
+def test_the_security_administrator_changes_a_role_lifts_a_lockout_and_revokes_a_token(live, open_page):
     live.user("inspector1", "inspector", "Patrol#2022x")
     live.user("secadmin1", "security_admin", "Secure#2022x")
+    session = live.api.client.post("/api/auth/login", json={"username": "inspector1", "password": "Patrol#2022x"})
+    minted = live.api.client.post("/api/tokens", json={"name": "巡查脚本", "days": 30},
+                                  headers={"Authorization": f"Bearer {session.json()['token']}"})
+    assert minted.status_code == 201, minted.text
     for _ in range(5):
         live.api.client.post("/api/auth/login", json={"username": "inspector1", "password": "wrong"})
     page = open_page(DESK)
@@ -261,9 +265,11 @@ def test_the_security_administrator_changes_a_role_and_lifts_a_lockout(live, ope
     row.get_by_role("button", name="解除锁定").click()
     expect(page.locator("[role=status]")).to_contain_text("已解除 inspector1 的锁定")
     row = page.locator("#users tr[data-user='inspector1']")
-    row.locator("select").select_option("auditor")
+    expect(row.locator("select option")).to_have_text(["督查员", "单位管理员"])  # only what the 三员 table allows
+    row.locator("select").select_option("unit_admin")
+    row.locator("input[name=unit]").fill("县人社局")
     row.get_by_role("button", name="改角色").click()
-    expect(page.locator("[role=status]")).to_contain_text("inspector1 的角色已改为审计员")
+    expect(page.locator("[role=status]")).to_contain_text("inspector1 的角色已改为单位管理员")
     assert live.api.client.post("/api/auth/login", json={"username": "inspector1",
                                                          "password": "Patrol#2022x"}).status_code == 200
     tokens = page.locator("#tokens tbody tr", has_text="inspector1")

@@ -11,13 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.accounts import ApiToken, User
+from domain.accounts import CREATE, RESET, ROLE, may_assign, username_key
 from domain.errors import Forbidden, Refused
-from domain.topics import stored_topics
 from domain.vocabulary import ROLES, field_name
+from projections import accounts as accounts_model
 from projections.book import utc_text
-from projections.lists import created_ids, lockouts
-from service.application.accounts import USER_CREATED
+from projections.lists import lockouts
 from service.application.ledger import Idempotency
 from service.http.errors import status_of
 from service.http.security import Ledgers, container
@@ -25,34 +24,29 @@ from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf, may
 
 router = APIRouter(include_in_schema=False)
-TOKEN_ISSUED = stored_topics(ApiToken.Issued)
 Manager = Allowed("manage_accounts")
 
 
 def _accounts_page(request: Request, c, who, status: int = 200, **context) -> HTMLResponse:
-    c.ledger.projection.catch_up()
-    locked = lockouts(c.ledger.projection.store, utc_text(c.clock.now()))
-    users = [c.ledger.get(User, user_id, "user_id") for user_id in created_ids(c.ledger.projection.store, USER_CREATED)]
-    rows = [{"id": str(u.id), "username": u.username, "role": u.role, "unit": u.unit, "must_change": u.must_change_password,
-             "locked_until": locked.get(u.username)} for u in users]
-    tokens = []
-    if may(who, "unlock"):  # the security administrator sees every API token, and may revoke one
-        now = c.clock.now()
-        for token_id in created_ids(c.ledger.projection.store, TOKEN_ISSUED):
-            issued = c.ledger.get(ApiToken, token_id, "token_id")
-            tokens.append({"id": token_id, "username": issued.username, "label": issued.label,
-                           "expires_at": issued.expires_at, "revoked_at": issued.revoked_at,
-                           "valid": issued.valid_at(now)})
+    store = c.ledger.projection.store
+    locked = lockouts(store, utc_text(c.clock.now()))
+    rows, tokens = [], []
+    if may(who, "list_users"):
+        for u in accounts_model.users(store):
+            rows.append({"id": u["user_id"], "username": u["username"], "role": u["role"], "unit": u["unit"],
+                         "must_change": bool(u["must_change"]), "locked_until": locked.get(username_key(u["username"])),
+                         "may_reset": u["username"] != who.username and may_assign(who.role, RESET, u["role"]),
+                         "may_set_role": u["username"] != who.username and may_assign(who.role, ROLE, u["role"])})
+            if may(who, "unlock"):  # the security administrator sees every API token, and may revoke one
+                now = utc_text(c.clock.now())
+                tokens += [{**t, "username": u["username"], "valid": not t["revoked_at"] and t["expires_at"] > now}
+                           for t in accounts_model.tokens_of(store, u["user_id"])]
     return page(request, "web/accounts.html", "账号", status=status, users=rows, key=secrets.token_urlsafe(18),
-                tokens=tokens,
-                may_create=may(who, "create_user"), may_reset=may(who, "reset_password"),
-                may_set_role=may(who, "set_role"), may_unlock=may(who, "unlock"), creatable=_creatable(who.role),
-                roles=ROLES, **{"error": None, "done": None, "secret": None, "values": {}, **context})
-
-
-def _creatable(role: str) -> dict[str, str]:
-    """The roles this administrator may give a new account (the application has the last word)."""
-    return {k: v for k, v in ROLES.items() if role == "system_admin" or k in ("inspector", "unit_admin")}
+                tokens=tokens, may_create=may(who, "create_user"), may_list=may(who, "list_users"),
+                may_unlock=may(who, "unlock"), roles=ROLES,
+                creatable={k: v for k, v in ROLES.items() if may_assign(who.role, CREATE, k)},
+                assignable={k: v for k, v in ROLES.items() if may_assign(who.role, ROLE, k)},
+                **{"error": None, "done": None, "secret": None, "values": {}, **context})
 
 
 @router.get("/ui/accounts", response_class=HTMLResponse)
@@ -69,21 +63,21 @@ def create(request: Request, who: Manager, idempotency_key: Annotated[str, Form(
     try:
         if not may(who, "create_user"):
             raise Forbidden("role", f"您的角色({ROLES.get(who.role, who.role)})不能新建账号")
-        saved, _, password = c.accounts.create_user(who.username, username.strip(), role, unit.strip() or None, None,
-                                                     idempotency=Idempotency(who.username, idempotency_key,
-                                                                             repr(sorted(values.items()))))
+        saved, password = c.accounts.create_user(who, username.strip(), role, unit.strip() or None, None,
+                                                 idempotency=Idempotency(who.username, idempotency_key,
+                                                                         repr(sorted(values.items()))))
     except Refused as refused:
         return _accounts_page(request, c, who, status=status_of(refused), values=values,
                               error=f"{field_name(refused.field)}:{refused.message}")
     return _accounts_page(request, c, who, status=201, done=f"已新建账号 {username}({ROLES.get(role, role)})。",
-                          secret=None if saved.replayed else password)
+                          secret=password)
 
 
 @router.post("/ui/accounts/users/{user_id}/password-reset", response_class=HTMLResponse, dependencies=[Csrf])
 def reset(request: Request, user_id: str, who: Allowed("reset_password")) -> Response:
     c = container(request)
     try:
-        password = c.accounts.reset_password(who.username, user_id)
+        password = c.accounts.reset_password(who, user_id)
     except Refused as refused:
         return _accounts_page(request, c, who, status=status_of(refused), error=refused.message)
     name = c.accounts.user(user_id).username
@@ -95,7 +89,7 @@ def set_role(request: Request, user_id: str, who: Allowed("set_role"), role: Ann
              unit: Annotated[str, Form(max_length=200)] = "") -> Response:
     c = container(request)
     try:
-        c.accounts.set_role(who.username, user_id, role, unit.strip() or None)
+        c.accounts.set_role(who, user_id, role, unit.strip() or None)
     except Refused as refused:
         return _accounts_page(request, c, who, status=status_of(refused), error=refused.message)
     name = c.accounts.user(user_id).username
