@@ -85,11 +85,15 @@ def install_pages(app: FastAPI) -> None:
         problems = "；".join(f"{field_name(str(e['loc'][-1]))}:{validation_message(e)}" for e in exc.errors())
         return message(request, "填写有误", f"以下内容缺少或格式不对——{problems}。请返回修改后重试。", 422, "/ui/")
 
+    api_http = app.exception_handlers[HTTPException]
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        """404, 405 and the like: a Chinese page for a browser, Chinese JSON for the API."""
-        text = PLAIN_WORDS.get(exc.status_code, str(exc.detail)) if exc.detail in ENGLISH_DETAILS else str(exc.detail)
+        """Starlette's own English answers (404, 405, …): a Chinese page for a browser, Chinese
+        JSON for the API; every other refusal as the API's handler gives it (the body cap's 413)."""
+        if not (isinstance(exc.detail, str) and exc.detail in ENGLISH_DETAILS):
+            return await api_http(request, exc)
+        text = PLAIN_WORDS.get(exc.status_code, exc.detail)
         if request.url.path.startswith("/api/") or wants_json(request):
-            return JSONResponse({"detail": text if exc.detail in ENGLISH_DETAILS else exc.detail},
-                                status_code=exc.status_code, headers=exc.headers)
+            return JSONResponse({"detail": text}, status_code=exc.status_code, headers=exc.headers)
         return message(request, PAGE_TITLES.get(exc.status_code, "无法完成"), text, exc.status_code, "/ui/")
