@@ -529,3 +529,22 @@ class RulebookDiff(Answer):
     rules: Keyed
     settings: SettingsChanges
     carries_from: list[FieldChange]
+# --- nominations ------------------------------------------------------------------------------------
+
+class NominationListed(Answer):
+    id: str
+    subject_id: str
+    name: str | None
+    code: str | None
+    unit: str
+    state: Literal["submitted", "proposed", "on_notice", "awarded", "removed", "vetoed", "not_selected"]
+    self_total: Number
+    photos: int
+    actor: str
+    recorded_at: str
+
+
+class NominationsPublic(Answer):
+    period: str
+    kind: Literal["worker", "window", "hall"]
+    items: list[NominationListed]

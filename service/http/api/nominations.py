@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from domain.nominations import Nomination
 from domain.scoring import number
+from service.http.answers import NominationsPublic
 from service.http.deps import Key
 from service.http.schemas import NominationCreate
 from service.http.security import Ledgers, Principal, Reader, allowed, require_scope, sees_personal_details
@@ -46,7 +47,8 @@ def nominate(body: NominationCreate, c: Ledgers, who: Annotated[Principal, Depen
 
 
 @router.get("/api/nominations", summary="The nominations of a period (a unit administrator: its unit's), with "
-                                       "where each stands in the round")
+                                       "where each stands in the round", response_model=NominationsPublic,
+            response_model_exclude_unset=True)
 def list_nominations(c: Ledgers, who: Reader,
                      period: Annotated[str, Query(max_length=6, description="2022H1, 2022H2 or 2022")],
                      kind: Annotated[Literal["worker", "window", "hall"], Query()]) -> dict:
