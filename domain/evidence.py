@@ -21,6 +21,8 @@ SIGNATURES = [
     (b"GIF89a", "image/gif"),
     (b"%PDF-", "application/pdf"),
 ]
+WEBP = "image/webp"
+TYPES = sorted({content_type for _, content_type in SIGNATURES} | {WEBP})  # every type an evidence file can have
 
 
 def sniff(data: bytes) -> str:
@@ -29,7 +31,7 @@ def sniff(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise Invalid("file", f"文件太大:{len(data) // 1024} KB,上限 {MAX_BYTES // 1024 // 1024} MB")
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
+        return WEBP
     for signature, content_type in SIGNATURES:
         if data.startswith(signature):
             return content_type

@@ -548,3 +548,78 @@ class NominationsPublic(Answer):
     period: str
     kind: Literal["worker", "window", "hall"]
     items: list[NominationListed]
+
+
+class WorkerDetailsPublic(Answer):
+    """附件4 as submitted; birth month shown as **** outside the office and the worker's unit."""
+
+    name: str
+    gender: str
+    birth_month: str
+    political_status: str
+    unit_and_post: str
+    work_start: str
+
+
+class UnitDetailsPublic(Answer):
+    """附件5/6 as submitted; phone shown as **** outside the office and the subject's unit."""
+
+    name: str
+    head: str
+    head_post: str
+    head_count: int
+    phone: str
+
+
+class NominationPublic(Answer):
+    id: str
+    subject_id: str
+    kind: Literal["worker", "window", "hall"]
+    period: str
+    unit: str
+    details: WorkerDetailsPublic | UnitDetailsPublic
+    self_scores: dict[str, Number]
+    self_total: Number
+    deeds: str
+    photos: list[str]
+    contact: str | None
+    bonus_note: str | None
+    actor: str
+    recorded_at: str
+
+
+# --- imports ----------------------------------------------------------------------------------------
+
+class ImportReportPublic(Answer):
+    """What an import wrote: every row is written, recognised as already there, or (attendance)
+    corrects an earlier row; a roster import also counts what it created, moved and renamed."""
+
+    kind: Literal["attendance", "figures", "roster"]
+    rows: int
+    written: int
+    already_there: int
+    corrected: int | None = None
+    created: int | None = None
+    moved: int | None = None
+    renamed: int | None = None
+
+
+class FileProblem(Answer):
+    row: int  # 0: the file as a whole
+    column: str
+    message: str
+
+
+class ImportRefusedPublic(Answer):
+    """A refused file: nothing was written; every problem by row and column (the first 1000)."""
+
+    detail: list[FileProblem]
+    message: str | None = None
+
+
+class FieldRefusal(Answer):
+    """One reason a request was refused (every 4xx answers {"detail": [FieldRefusal, ...]})."""
+
+    field: str  # the field as the request names it: "subject_id", "details.phone", "body", "file"
+    message: str  # in Chinese, for the person who reads it
+    type: str | None = None  # the check that failed, on a 422 from the request's own validation

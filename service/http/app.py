@@ -37,7 +37,7 @@ from service.http.api import (
     subjects,
     users,
 )
-from service.http.errors import install_error_handlers
+from service.http.errors import describe_refusals, install_error_handlers
 from service.http.hardening import flush_refusals, install_hardening, keep_flushing
 from service.http.web.pages import install_pages
 from service.jobs.scheduler import start_scheduler
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     app.state.container = container
     app.state.objection_limit = RateLimit(container.settings.objections_per_address, 60 * 60)
     install_error_handlers(app)
+    describe_refusals(app)
     for module in (health, auth, users, audit, rulebooks, subjects, records, complaints, halls, periods, rounds,
                    nominations, evidence, objections, calendar, disputes, files):
         app.include_router(module.router)

@@ -17,6 +17,7 @@ from domain.errors import Conflict, Forbidden, Invalid, InvalidAll, NotFound, Re
 from service.application.accounts import Locked, TooMany, Unauthenticated
 from service.application.ledger import NotApplied
 from service.application.messages import validation_message
+from service.http.answers import FieldRefusal
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +77,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def store_unavailable() -> JSONResponse:
     return JSONResponse({"detail": STORE_DOWN}, status_code=503, headers={"Retry-After": "5"})
+
+
+def describe_refusals(app: FastAPI) -> None:
+    """FastAPI documents a 422 in its own shape (`loc`, `msg`); this service answers every
+    refusal as `{"detail": [{"field", "message"}]}` (the handlers above), so `/openapi.json`
+    says that instead."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()  # cached by FastAPI after the first call; the change below is idempotent
+        schemas = document.get("components", {}).get("schemas", {})
+        if "ValidationError" in schemas:
+            schemas["ValidationError"] = FieldRefusal.model_json_schema()
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

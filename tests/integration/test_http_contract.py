@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.http.answers import FieldRefusal
 from tests.api import Api, account, bearer
 from tests.conftest import ADMIN
 
@@ -163,6 +164,37 @@ def test_openapi_document_lists_the_minimum_endpoints(client):
                  "/api/halls/{hall_id}/figures", "/api/subjects/{subject_id}/scorecard",
                  "/api/periods/{period}/standings"):
         assert path in paths, path
+
+
+def _declared(response: dict) -> list[str]:
+    """What one documented answer leaves undeclared: a JSON body with a bare object schema."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return []
+    if "$ref" in schema or "$ref" in schema.get("items", {}):
+        return []
+    return ["a bare JSON object"]
+
+
+def test_every_operation_declares_what_it_answers_so_clients_can_rely_on_the_openapi_document(client):
+    document = client.get("/openapi.json").json()
+    undeclared = [f"{method.upper()} {path} {status}"
+                  for path, operations in document["paths"].items()
+                  for method, operation in operations.items()
+                  for status, response in operation["responses"].items()
+                  if status.startswith("2") and (_declared(response) or not response.get("content")
+                                                 and status != "204")]
+    assert undeclared == []
+    refusal = document["components"]["schemas"]["ValidationError"]
+    assert refusal["required"] == ["field", "message"]  # the shape the service answers, not FastAPI's loc/msg
+
+
+def test_a_refusal_answers_in_the_documented_shape(county):
+    api, subjects = county
+    answer = api.post("/api/records", {**GOOD, "subject_id": subjects["worker"], "quantity": "two"}, expect=422)
+    for item in answer["detail"]:
+        FieldRefusal.model_validate(item)
+    assert [item["field"] for item in answer["detail"]] == ["quantity"]
 
 
 def test_admin_header_constant_matches_the_bootstrap_token(client):

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
 
-from domain.evidence import MAX_BYTES, Evidence, is_image
+from domain.evidence import MAX_BYTES, TYPES, Evidence, is_image
 from service.http.answers import EvidencePublic
 from service.http.security import Ledgers, Principal, Reader, allowed
 
@@ -33,7 +33,8 @@ def describe(evidence_id: str, c: Ledgers, who: Reader) -> dict:
     return evidence_public(c.nominations.readable_evidence(who, evidence_id))
 
 
-@router.get("/api/evidence/{evidence_id}/file",
+@router.get("/api/evidence/{evidence_id}/file", response_class=Response,
+            responses={200: {"content": {content_type: {} for content_type in TYPES}}},
             summary="The evidence file itself, for who may read what it is attached to (a PDF as a download)")
 def download(evidence_id: str, c: Ledgers, who: Reader) -> Response:
     evidence, content_type, data = c.nominations.evidence_file(who, evidence_id)

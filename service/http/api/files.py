@@ -13,6 +13,7 @@ from domain.nominations import Nomination
 from service.application.fields import Day
 from service.documents.exports import final_document, nomination_form, notice_document, score_workbook
 from service.documents.importers import ImportRefused, import_attendance, import_figures, import_roster
+from service.http.answers import ImportRefusedPublic, ImportReportPublic
 from service.http.security import Ledgers, Principal, Reader, allowed, require_scope, sees_personal_details
 
 router = APIRouter(tags=["files"])
@@ -21,6 +22,11 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_IMPORT = 50 * 1024 * 1024
 LISTED_PROBLEMS = 1000  # a refused file's answer names this many problems at most, and counts the rest
 Importer = Annotated[Principal, Depends(allowed("import_files"))]
+# An import answers with JSONResponse (201 or a refusal), so its answers are declared here for
+# /openapi.json and the report is checked against its model before it leaves.
+IMPORT_ANSWERS = {201: {"model": ImportReportPublic, "description": "Every row written or recognised"},
+                  413: {"model": ImportRefusedPublic, "description": "The file is over 50 MB"},
+                  422: {"model": ImportRefusedPublic, "description": "Problems by row and column; nothing written"}}
 
 
 def download(filename: str, data: bytes, media_type: str) -> Response:
@@ -43,20 +49,24 @@ async def _run(file: UploadFile, run) -> Response:
         listed = "" if len(problems) <= LISTED_PROBLEMS else f"(只列出前 {LISTED_PROBLEMS} 处)"
         return JSONResponse({"detail": [p.as_dict() for p in problems[:LISTED_PROBLEMS]],
                              "message": f"文件有 {len(problems)} 处问题{listed},未写入任何数据"}, status_code=422)
-    return JSONResponse(report.as_dict(), status_code=201)
+    answer = ImportReportPublic.model_validate(report.as_dict())
+    return JSONResponse(answer.model_dump(exclude_none=True), status_code=201)
 
 
-@router.post("/api/imports/attendance", summary="Import attendance exceptions (CSV UTF-8/GBK or XLSX), all or nothing")
+@router.post("/api/imports/attendance", status_code=201, responses=IMPORT_ANSWERS,
+             summary="Import attendance exceptions (CSV UTF-8/GBK or XLSX), all or nothing")
 async def upload_attendance(file: Annotated[UploadFile, File()], c: Ledgers, who: Importer) -> Response:
     return await _run(file, lambda data: import_attendance(c, data, who.username))
 
 
-@router.post("/api/imports/figures", summary="Import halls' figures (CSV UTF-8/GBK or XLSX), all or nothing")
+@router.post("/api/imports/figures", status_code=201, responses=IMPORT_ANSWERS,
+             summary="Import halls' figures (CSV UTF-8/GBK or XLSX), all or nothing")
 async def upload_figures(file: Annotated[UploadFile, File()], c: Ledgers, who: Importer) -> Response:
     return await _run(file, lambda data: import_figures(c, data, who.username))
 
 
-@router.post("/api/imports/roster", summary="Import the roster; re-imports apply the differences at effective_date")
+@router.post("/api/imports/roster", status_code=201, responses=IMPORT_ANSWERS,
+             summary="Import the roster; re-imports apply the differences at effective_date")
 async def upload_roster(file: Annotated[UploadFile, File()], effective_date: Annotated[Day, Form()], c: Ledgers,
                         who: Importer) -> Response:
     return await _run(file, lambda data: import_roster(c, data, who.username, effective_date))

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from domain.nominations import Nomination
 from domain.scoring import number
-from service.http.answers import NominationsPublic
+from service.http.answers import NominationPublic, NominationsPublic
 from service.http.deps import Key
 from service.http.schemas import NominationCreate
 from service.http.security import Ledgers, Principal, Reader, allowed, require_scope, sees_personal_details
@@ -37,7 +37,7 @@ def nomination_public(nomination: Nomination, who: Principal) -> dict:
     }
 
 
-@router.post("/api/nominations", status_code=201,
+@router.post("/api/nominations", status_code=201, response_model=NominationPublic,
              summary="Nominate a subject (申报) by its unit's administrator, before the deadline")
 def nominate(body: NominationCreate, c: Ledgers, who: Annotated[Principal, Depends(allowed("nominate"))],
              key: Key) -> dict:
@@ -61,7 +61,8 @@ def list_nominations(c: Ledgers, who: Reader,
 
 
 @router.get("/api/nominations/{nomination_id}", summary="One nomination (personal details masked outside the "
-                                                        "office and the subject's unit)")
+                                                        "office and the subject's unit)",
+            response_model=NominationPublic)
 def get_nomination(nomination_id: str, c: Ledgers, who: Reader) -> dict:
     nomination = c.ledger.get(Nomination, nomination_id, "nomination_id")
     require_scope(who, nomination.unit, "nomination_id")
