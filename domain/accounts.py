@@ -64,19 +64,21 @@ def check_username(username: str) -> None:
 # --- 三员: who may create, reset or re-role which accounts --------------------------------------
 # The machine's operator (`evalctl create-user`, `evalctl reset-password`) is the only one who
 # assigns the three administrator roles or touches their accounts. Through the API:
-#   - the system administrator creates business accounts and resets their passwords;
+#   - the system administrator creates inspectors and unit administrators and resets their
+#     passwords (not the office's: it would then hold the round's decisions, which it does not);
 #   - the office creates its inspectors and unit administrators;
 #   - the security administrator moves accounts between inspector and unit administrator (and a
 #     unit administrator's unit), and unlocks; it creates nothing.
 # And whatever the table says, nobody acts on their own account this way. The table keeps one
 # principle (tests/integration/test_separation.py checks it against the permission table):
-# no caller gives, or takes over by a reset, an account whose role holds a power over accounts or
-# the trail (create, reset, assign roles, unlock, read the trail) that the caller's role does not.
+# no caller gives, or takes over by a reset, an account whose role holds a power over accounts,
+# the trail or the round's decisions (create, reset, assign roles, unlock, read the trail;
+# retract, judge, rule, run the round, adopt a rulebook) that the caller's role does not. So the
+# office's administrators, like the three administrators and auditors, come from the operator.
 OPERATOR = "operator"  # the role of the machine's operator (evalctl), above the table
 CREATE, RESET, ROLE = "create", "reset", "role"
 ASSIGNMENTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "system_admin": {CREATE: ("inspector", "unit_admin", "office_admin"),
-                     RESET: ("inspector", "unit_admin", "office_admin")},
+    "system_admin": {CREATE: ("inspector", "unit_admin"), RESET: ("inspector", "unit_admin")},
     "office_admin": {CREATE: ("inspector", "unit_admin")},
     "security_admin": {ROLE: ("inspector", "unit_admin")},
 }

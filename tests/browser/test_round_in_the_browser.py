@@ -147,23 +147,25 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
 
 
 def first_administrator(live: Live, open_page) -> None:
-    """The machine's operator creates the system administrator with `evalctl create-user` (the
-    login page says how); it creates the round's accounts on the accounts page; each person logs
+    """The machine's operator creates the system administrator and the office's administrator
+    with `evalctl create-user` (the login page says how; 三员: the office's account decides the
+    round, which the system administrator may not); the system administrator creates the
+    inspector and the unit's administrator on the accounts page; each person logs
     in with the initial password shown there once, and changes it."""
     admin = open_page(DESK)
     admin.goto(live.base + "/ui/login")
     expect(admin.locator("#first-run")).to_contain_text("scripts/evalctl create-user")
     env = {**os.environ, "EVAL_DATABASE_URL": live.container.settings.database_url,
            "EVAL_NOW": live.clock.now().isoformat(), "EVAL_SCHEDULER": "false"}
-    made = subprocess.run([sys.executable, "-m", "service.cli", "create-user", "admin1", "--role", "system_admin"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert made.returncode == 0, made.stderr
-    initial = re.search(r"initial password[^:]*: (\S+)", made.stdout).group(1)
-    live.clock.advance(minutes=1)  # the service's clock stands still in tests: keep the log in time order
-    change_initial_password(open_page, live, "admin1", initial, "System#2022x")
+    for username, role, password in (("admin1", "system_admin", "System#2022x"), ("office1", "office_admin", "Office#2022x")):
+        made = subprocess.run([sys.executable, "-m", "service.cli", "create-user", username, "--role", role],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+        initial = re.search(r"initial password[^:]*: (\S+)", made.stdout).group(1)
+        live.clock.advance(minutes=1)  # the service's clock stands still in tests: keep the log in time order
+        change_initial_password(open_page, live, username, initial, password)
     login(admin, live, "admin1", "System#2022x", "/ui/accounts")
-    for username, role, unit, password in (("office1", "office_admin", "", "Office#2022x"),
-                                           ("inspector1", "inspector", "", "Patrol#2022x"),
+    for username, role, unit, password in (("inspector1", "inspector", "", "Patrol#2022x"),
                                            ("unit1", "unit_admin", "县人社局", "Unit#2022xx")):
         admin.fill("#username", username)
         admin.select_option("#role", role)
