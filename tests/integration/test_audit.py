@@ -256,6 +256,16 @@ def test_the_dossier_workbook_holds_the_cards_entries_and_chain_head(api, clock)
     assert "裁定成立:属实" in disputed[11]
 
 
+def test_the_dossier_of_a_subject_with_a_chinese_code_downloads_under_its_name(api):
+    """A code in Chinese (or with a quote) once made the dossier's header unencodable: a 500."""
+    hall = api.subject("hall", "县政务服务中心", "H", unit="县政管办")
+    window = api.subject("window", "测试窗口", '窗口"一', hall, unit="县人社局")
+    response = api.client.get(f"/api/subjects/{window}/dossier", params={"period": "2022H1"}, headers=ADMIN)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
+    assert "%E7%AA%97%E5%8F%A3%22%E4%B8%80" in response.headers["content-disposition"]  # 窗口"一, quoted
+
+
 def test_a_crash_between_a_ruling_and_its_revision_is_completed_at_the_next_start(api, clock, container,
                                                                                    monkeypatch):
     from fastapi.testclient import TestClient

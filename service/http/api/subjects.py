@@ -12,13 +12,13 @@ from projections.replay import scorecard_at
 from service.application.fields import Moment
 from service.documents.dossier import build_dossier
 from service.http.answers import ScorecardPublic, SubjectPublic, SubjectsPublic
+from service.http.api.files import XLSX, download
 from service.http.deps import Key
 from service.http.schemas import AssignmentCreate, SubjectCreate
 from service.http.security import Ledgers, Principal, Reader, allowed, in_scope, require_scope
 from service.http.views import subject_public
 
 router = APIRouter(tags=["subjects"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Manager = Annotated[Principal, Depends(allowed("manage_subjects"))]
 
 
@@ -66,8 +66,7 @@ def get_subject(subject_id: str, c: Ledgers, who: Reader) -> dict:
 def dossier(subject_id: str, c: Ledgers, who: Reader,
             period: Annotated[str, Query(description="2022H1, 2022H2 or 2022")]) -> Response:
     require_scope(who, c.ledger.get(Subject, subject_id, "subject_id").unit)
-    filename, data = build_dossier(c, subject_id, period)
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return download(*build_dossier(c, subject_id, period), XLSX)  # the name as RFC 5987 says: codes may be Chinese
 
 
 @router.get("/api/subjects/{subject_id}/scorecard",
