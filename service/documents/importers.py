@@ -141,6 +141,7 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
     checked: list[AttendanceRow] = []
     seen: dict[tuple[str, date, str, str], int] = {}
     numbered: dict[tuple[str, date, str], int] = {}
+    last_number: dict[tuple[str, date, str], int] = {}  # by worker id: the day's last numbered row
     workers: dict[str, Subject | None] = {}
     today = c.ledger.now().astimezone(SHANGHAI).date()
     closed = _closed_check(c, "worker")
@@ -186,6 +187,7 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
             occurrence = f"@{int(clock.group(1)):02d}:{clock.group(2)}"
         else:
             number = numbered[(code, day, kind)] = numbered.get((code, day, kind), 0) + 1
+            last_number[(str(worker.id), day, kind)] = number
             occurrence = f"#{number}"
         key = (code, day, kind, occurrence)
         if key in seen:
@@ -200,7 +202,11 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
         checked.append(AttendanceRow(line, str(worker.id), day, kind, minutes, bool(excused), occurrence, record_id))
     if problems:
         raise ImportRefused(problems)
-    before = c.ledger.projection.attendance_rows([r.record_id for r in checked])
+    # Rows told apart by their order only: the occurrence after the file's last one of that day,
+    # if the store has it, shows that the file does not hold the whole day.
+    beyond = {(worker_id, day, kind): str(attendance_id(worker_id, day.isoformat(), kind, f"#{last + 1}"))
+              for (worker_id, day, kind), last in last_number.items()}
+    before = c.ledger.projection.attendance_rows([r.record_id for r in checked] + list(beyond.values()))
     report = ImportReport("attendance", rows=len(rows), details={"corrected": 0})
     todo = []
     for r in checked:
@@ -210,9 +216,15 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
         elif (earlier["minutes"], earlier["excused"]) == (r.minutes, r.excused):
             report.already += 1
             continue
+        elif r.occurrence.startswith("#") and beyond.get((r.worker_id, r.day, r.kind)) in before:
+            problems.append(Problem(r.line, "分钟", f"{r.day} 这一天此前已导入的同类记录比本文件多,无法判断这一行更正的是"
+                                    "哪一条:请把这一天的记录按原顺序全部放进文件,或加「时间」列注明每条的时刻"))
+            continue
         else:
             report.details["corrected"] += 1
         todo.append(r)
+    if problems:  # an ambiguous correction: nothing is written
+        raise ImportRefused(problems)
     # Written in large transactions: the events and the read model's rows together.
     with c.ledger.batched(size=2000):
         c.ledger.known_absent([UUID(r.record_id) for r in todo if r.record_id not in before])

@@ -146,6 +146,26 @@ def test_reading_13_a_corrected_row_supersedes_the_earlier_and_the_history_shows
     assert send(api, "attendance", "a.csv", csv_bytes(rows))["already_there"] == 1
 
 
+def test_reading_13_a_correction_that_cannot_say_which_occurrence_it_corrects_is_refused(api):
+    """Two rows of one day told apart by order only; a file with just the second, now excused,
+    would have corrected the first (review finding): refused, nothing written; the whole day, or
+    the rows' times, say which."""
+    ids = roster(api)
+    header = ["工号", "日期", "类型", "分钟", "请假"]
+    send(api, "attendance", "a.csv", csv_bytes([header, ["G0001", "2022-06-08", "迟到", "20", "否"],
+                                                ["G0001", "2022-06-08", "迟到", "95", "否"]]))
+    end = api.log_end()
+    refused = send(api, "attendance", "a.csv", csv_bytes([header, ["G0001", "2022-06-08", "迟到", "95", "是"]]),
+                   expect=422)
+    assert [(p["row"], p["column"]) for p in refused["detail"]] == [(2, "分钟")] and "时间" in refused["detail"][0]["message"]
+    assert api.log_end() == end
+    whole_day = send(api, "attendance", "a.csv", csv_bytes([header, ["G0001", "2022-06-08", "迟到", "20", "否"],
+                                                            ["G0001", "2022-06-08", "迟到", "95", "是"]]))
+    assert (whole_day["corrected"], whole_day["already_there"]) == (1, 1)
+    card = api.card(ids["G0001"], "2022H1")
+    assert (card["total"], card["vetoed"]) == (95, False)  # the 20 minutes still count; the 95 were on leave
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
 def test_a_bad_attendance_file_reports_every_problem_and_writes_nothing(api, encoding):
     roster(api)
