@@ -26,6 +26,13 @@ class RateLimit:
             hits.append(now)
             return True
 
+    def give_back(self, key: str) -> None:
+        """Takes back the key's latest hit (a login that succeeded counts for nothing)."""
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits:
+                hits.pop()
+
     def full(self, key: str) -> bool:
         """Whether the key is at its limit now (counts nothing)."""
         with self._lock:

@@ -181,6 +181,19 @@ def test_one_address_cannot_keep_guessing_across_accounts(stores, clock):
     assert answers == [401, 401, 401, 429]
 
 
+def test_logins_that_succeed_do_not_count_against_an_offices_shared_address(stores, clock):
+    """An office behind one NAT address logs in many times a morning (review finding)."""
+    settings = Settings(database_url=stores.url("sqlite"), admin_token=ADMIN_TOKEN, login_per_address=3,
+                        scheduler=False)
+    with TestClient(create_app(settings, clock)) as client:
+        api = Api(client, clock)
+        made = create_user(api, named("inspector"), "inspector", password="Right-2022!")
+        right = {"username": made["username"], "password": "Right-2022!"}
+        answers = [client.post("/api/auth/login", json=right).status_code for _ in range(6)]
+        answers.append(client.post("/api/auth/login", json={**right, "password": "wrong"}).status_code)
+    assert answers == [200] * 6 + [401]
+
+
 def test_sessions_end_after_30_idle_minutes_and_12_hours_at_most(sqlite_client, clock):
     api = Api(sqlite_client, clock)
     made = create_user(api, named("inspector"), "inspector", password="Right-2022!")
