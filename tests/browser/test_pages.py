@@ -188,6 +188,21 @@ def test_a_resend_whose_first_answer_was_lost_is_recorded_once(live, open_page):
     assert len(records_of(live, ids["wang"])) == 1
 
 
+def test_a_finding_for_a_closed_round_says_the_round_is_closed_not_that_the_phone_is_fast(live, open_page):
+    """After an early close the phone's clock was blamed, though it agreed with the server (review)."""
+    ids = county(live)
+    live.user("inspector1", "inspector", "Patrol#2022")
+    live.api.post("/api/periods/2022H1/close?kind=worker", {})
+    page = open_page(PHONE)
+    login(page, live, "inspector1", "Patrol#2022", "/ui/patrol")
+    form = {"csrf": page.get_attribute("meta[name=csrf-token]", "content"),
+            "idempotency_key": page.get_attribute("input[name=idempotency_key]", "value"), "hall_id": ids["hall"],
+            "worker_id": ids["wang"], "rule_id": "A1.4.2", "device_time": live.clock.now().isoformat()}
+    answer = page.request.post(live.base + "/ui/patrol", multipart=form, headers={"Accept": "application/json"})
+    assert answer.status == 409
+    assert "2022H1" in answer.json()["detail"][0]["message"] and "手机" not in answer.json()["detail"][0]["message"]
+
+
 # --- the office's desk and the auditor's timeline ------------------------------------------------
 
 def test_the_desk_shows_the_new_total_and_the_veto(live, open_page):

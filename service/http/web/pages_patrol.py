@@ -84,7 +84,9 @@ def submit(
                                 finding.note, finding.quantity, finding.points, evidence, idempotency=key, who=who)
     except Refused as refused:
         status = status_of(refused)
-        if refused.field == "occurred_at" and not occurred_at and device_time:
+        # The phone's clock is blamed only when the time was refused as lying ahead (422); a
+        # period already closed (409) is said as such (review finding).
+        if refused.field == "occurred_at" and not occurred_at and device_time and isinstance(refused, Invalid):
             refused = Invalid("device_time", f"手机上的时间({device_time[:16].replace('T', ' ')})比服务器时间"
                                              f"({c.clock.now().astimezone(SHANGHAI):%Y-%m-%d %H:%M})快,"
                                              "请校准手机时间,或在“发生时间”栏填写实际时间后重发。")
