@@ -100,6 +100,8 @@ def test_a_whole_round_from_the_first_login_to_the_final_list_and_its_notice_doc
     office.click("a:has-text('发布公示')")
     office.click("button:has-text('确认发布公示')")
     expect(office.locator("#round-status")).to_have_text("公示中")
+    expect(office.locator("#not-yet-final")).to_contain_text("公示期到")  # no 确定最终名单 while the notice runs
+    expect(office.locator("a:has-text('确定最终名单')")).to_have_count(0)
 
     # Anyone, on a phone and without logging in, objects from the public notice.
     public = open_page(PHONE)

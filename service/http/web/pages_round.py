@@ -4,6 +4,7 @@ confirmation page that says what will happen, then a POST with the CSRF token.""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -35,7 +36,19 @@ def _round_context(c, kind: str, period_id: str) -> dict:
     state = round_public(c.rounds, kind, period)
     proposal = c.rounds.proposal(kind, period) if state["status"] in ("closed", "notice") else None
     return {"kind": kind, "period": period, "state": state, "proposal": proposal, "warnings": _warnings(c, kind, period, state),
-            "nominations": len(c.nominations.listing(period.id, kind))}
+            "nominations": len(c.nominations.listing(period.id, kind)), "not_yet_final": _not_yet_final(c, state)}
+
+
+def _not_yet_final(c, state: dict) -> str | None:
+    """Why the list cannot be made final yet while the notice runs (None: it can)."""
+    if state["status"] != "notice":
+        return None
+    ends = datetime.fromisoformat(state["notice_ends"])
+    if c.clock.now() < ends:
+        return f"公示期到 {beijing(ends)} 结束;届时如异议均已处理,系统会自动确定最终名单。"
+    if state["objections"]["open"]:
+        return f"公示期已满,但还有 {state['objections']['open']} 条异议未处理:处理后才能确定最终名单。"
+    return None
 
 
 def _warnings(c, kind: str, period, state: dict) -> list[str]:
@@ -67,6 +80,9 @@ def confirm(request: Request, period: str, _: Office, action: Action, kind: Kind
     c = container(request)
     context = _round_context(c, kind, period)
     title, consequence = ACTIONS[action]
+    if action == "final" and context["not_yet_final"]:
+        return message(request, f"现在不能{title}", context["not_yet_final"], 409,
+                       f"/ui/rounds/{period}?kind={kind}")
     return page(request, "web/confirm.html", title, action=action, consequence=consequence,
                 key=secrets.token_urlsafe(18), **context)
 
