@@ -272,13 +272,16 @@ class Reader:
                            [actor, limit])
         return [r["record_id"] for r in rows]
 
-    def open_items(self, kind: str, limit: int) -> dict:
-        """Open complaints, objections or disputes (rm_queue), oldest first: the office's worklist."""
+    def open_items(self, kind: str, limit: int, unit: str | None = None) -> dict:
+        """Open complaints, objections or disputes (rm_queue), oldest first: the office's worklist
+        (a unit administrator's: only its unit's subjects, counted as well as listed)."""
+        scope, params = (" AND s.unit = ?", [unit]) if unit is not None else ("", [])
         with self.store.transaction(commit=False) as cur:
             rows = cur.all("SELECT q.item_id, q.subject_id, q.received_at, s.name, s.unit FROM {p}rm_queue q"
                            " LEFT JOIN {p}rm_subjects s ON s.subject_id = q.subject_id"
-                           " WHERE q.open = 1 AND q.kind = ? ORDER BY q.position LIMIT ?", [kind, limit])
-            count = cur.one("SELECT COUNT(*) AS n FROM {p}rm_queue WHERE open = 1 AND kind = ?", [kind])
+                           f" WHERE q.open = 1 AND q.kind = ?{scope} ORDER BY q.position LIMIT ?", [kind, *params, limit])
+            count = cur.one("SELECT COUNT(*) AS n FROM {p}rm_queue q LEFT JOIN {p}rm_subjects s"
+                            f" ON s.subject_id = q.subject_id WHERE q.open = 1 AND q.kind = ?{scope}", [kind, *params])
         return {"count": int(count["n"]), "items": [dict(r) for r in rows]}
 
     def latest_of_topic(self, topics: list[str]) -> str | None:

@@ -103,3 +103,15 @@ def test_contacts_are_the_offices_and_for_a_nomination_its_own_units_too(client,
     assert api.get(f"/api/objections/{objection}")["contact"] == "王先生 13900002222"
     for reader in (auditor, inspector, unit_a):
         assert reader.get(f"/api/objections/{objection}")["contact"] is None
+
+
+def test_a_units_worklist_counts_only_its_own_subjects_disputes(client, clock):
+    """The unit's 待办 read "待裁决的申诉 1" for another unit's dispute it could not see (review)."""
+    api = Api(client, clock)
+    _, a, b = county(api)
+    finding = api.record(b, "A2.2.5", "2022-06-01T09:00:00+08:00")
+    api.post("/api/disputes", {"record_id": finding["id"], "grounds": "另一个单位的申诉"})
+    projection = client.app.state.container.ledger.projection
+    assert projection.open_items("dispute", 50)["count"] == 1  # the office sees it
+    assert projection.open_items("dispute", 50, "县人社局") == {"count": 0, "items": []}
+    assert projection.open_items("dispute", 50, "县医保局")["count"] == 1

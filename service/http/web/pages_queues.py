@@ -60,7 +60,7 @@ QUEUES = {
 def queues(request: Request, c: Ledgers, who: Viewer, done: str | None = None) -> HTMLResponse:
     lists = []
     for kind, queue in QUEUES.items():
-        found = c.ledger.projection.open_items(kind, SHOWN)
+        found = c.ledger.projection.open_items(kind, SHOWN, who.unit if who.role == "unit_admin" else None)
         items = []
         for item in found["items"]:
             if not in_scope(who, item["unit"] or ""):
