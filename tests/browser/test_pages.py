@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.api import create_user
-from tests.browser.conftest import DESK, PHONE, Live, login, screenshot
+from tests.browser.conftest import DESK, PHONE, Live, fits, login, screenshot
 from tests.integration.test_round import nominated_halls
 
 
@@ -260,6 +260,8 @@ def test_the_auditor_sees_the_score_as_it_stood_at_an_earlier_moment(live, open_
     expect(page.locator("#last-check")).to_contain_text("完整")
     expect(page.locator("#chain-head")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     screenshot(page, "audit")
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
+    assert fits(page, PHONE["width"])  # the last check's line, with its hash, wraps on a phone
 
 
 # --- attendance and imports ----------------------------------------------------------------------
