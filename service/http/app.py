@@ -50,8 +50,8 @@ as-of scorecards. Times carry an offset; errors name the field and the reason.""
 
 
 FIRST_RUN = ("还没有任何账号。建立第一个管理员:scripts/evalctl create-user 用户名 --role system_admin"
-             "(安全管理员、审计管理员:--role security_admin、--role audit_admin),会显示初始密码;"
-             "登录 /ui/ 修改密码后,在“账号”页面建立考评办、督查员等账号。"
+             "(安全管理员、审计管理员、考评办管理员:--role security_admin、--role audit_admin、--role office_admin),"
+             "会显示初始密码;登录 /ui/ 修改密码后,在“账号”页面建立督查员、单位管理员等账号。"
              " No account yet: create the first administrator with `scripts/evalctl create-user NAME --role system_admin`.")
 
 
