@@ -43,7 +43,7 @@ def deductions_by_unit(store: ReadStore, kind: str, period: str) -> list[tuple[s
 
 def audit_page(store: ReadStore, since: str | None, until: str | None, actor: str | None, action: str | None,
                failed_only: bool, offset: int, limit: int) -> tuple[int, list[dict]]:
-    """One page of the operation and login log (newest first) and how many rows match.
+    """One page of the operation and login log (newest first, by time) and how many rows match.
     `since`/`until` are UTC texts as the table keeps them; `action` matches part of the action."""
     where, params = ["1 = 1"], []
     for clause, value in (("at >= ?", since), ("at < ?", until), ("actor = ?", actor)):
@@ -58,7 +58,8 @@ def audit_page(store: ReadStore, since: str | None, until: str | None, actor: st
     condition = " AND ".join(where)
     with store.transaction(commit=False) as cur:
         count = int(cur.one(f"SELECT COUNT(*) AS n FROM {{p}}rm_audit WHERE {condition}", params)["n"])
-        rows = cur.all(f"SELECT * FROM {{p}}rm_audit WHERE {condition} ORDER BY position DESC LIMIT ? OFFSET ?",
+        # Newest first by time: a refused request is logged after the command it did not make.
+        rows = cur.all(f"SELECT * FROM {{p}}rm_audit WHERE {condition} ORDER BY at DESC, position DESC LIMIT ? OFFSET ?",
                        [*params, limit, offset])
     return count, [dict(r) for r in rows]
 

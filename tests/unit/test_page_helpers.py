@@ -15,9 +15,13 @@ def test_the_trail_names_each_action_in_words():
     assert describe("POST /notice/2022H1/objections") == "提出异议(公示页)"
     assert describe("POST /ui/queues/objection/abc") == "处理异议"
     assert describe("login") == "登录"
-    assert describe("user.role_changed") == "更改角色"
+    assert describe("user.role_changed") == "角色已更改"  # the account's record, beside the request's 更改角色
+    assert describe("refused") == "未登录的请求被拒绝"
     assert describe("POST /api/something-new") == "提交(其他)"
     assert describe_detail("wrong username or password") == "用户名或密码错误" and describe_detail("ok") == ""
+    assert describe_detail("unitx:unit_admin → inspector(县人社局)") == "unitx:单位管理员 → 督查员(县人社局)"
+    assert describe_detail("3 次未登录请求被拒绝(401 ×3),例如 POST /ui/login") == \
+        "3 次未登录请求被拒绝(401 ×3),例如 登录(POST /ui/login)"
 
 
 def test_an_import_reports_its_progress_until_it_finishes():

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import re
 
+from domain.vocabulary import ROLES
+
 # (pattern, words); {0} is the first captured group (a period id) where there is one.
 ACTIONS: list[tuple[str, str]] = [
     (r"^login$", "登录"),
+    (r"^POST /(?:api/auth|ui)/login$", "登录"),
+    (r"^refused$", "未登录的请求被拒绝"),
     (r"^POST /(?:api|ui)/(?:periods|rounds)/(\w+)/close$", "截止考评期({0})"),
     (r"^POST /(?:api/periods/(\w+)/tie-decision|ui/rounds/(\w+)/tie)$", "确定并列人选({0})"),
     (r"^POST /(?:api|ui)/(?:periods|rounds)/(\w+)/notice$", "发布公示({0})"),
@@ -40,12 +44,13 @@ ACTIONS: list[tuple[str, str]] = [
     (r"^POST /(?:api|ui/accounts)/tokens$", "签发令牌"),
     (r"^POST /(?:api|ui/accounts)/tokens/[^/]+/revocation$", "吊销令牌"),
     (r"^POST /ui/audit/verify$", "校验哈希链"),
-    (r"^user\.created$", "建立账号"),
-    (r"^user\.password_reset$", "重置密码"),
-    (r"^user\.password_changed$", "修改密码"),
-    (r"^user\.role_changed$", "更改角色"),
-    (r"^token\.issued$", "签发令牌"),
-    (r"^token\.revoked$", "吊销令牌"),
+    # The account's own record of what changed (beside the request that changed it).
+    (r"^user\.created$", "账号已建立"),
+    (r"^user\.password_reset$", "密码已重置"),
+    (r"^user\.password_changed$", "密码已修改"),
+    (r"^user\.role_changed$", "角色已更改"),
+    (r"^token\.issued$", "令牌已签发"),
+    (r"^token\.revoked$", "令牌已吊销"),
 ]
 COMPILED = [(re.compile(pattern), words) for pattern, words in ACTIONS]
 # The audit page's action filter: words → the part of the raw action they stand for.
@@ -68,5 +73,13 @@ DETAILS = {"ok": "", "wrong username or password": "用户名或密码错误", "
            "too many attempts from this address": "该地址登录尝试过于频繁"}
 
 
+ROLE_CODE = re.compile(r"\b(" + "|".join(ROLES) + r")\b")
+SAMPLE = re.compile(r"例如 ((?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) \S+)$")
+
+
 def describe_detail(detail: str | None) -> str:
-    return DETAILS.get(detail or "", detail or "")
+    """A detail in words: role codes by their Chinese names, a refused request's example by what
+    it tried (its path kept beside it: the auditor may need it)."""
+    text = DETAILS.get(detail or "", detail or "")
+    text = ROLE_CODE.sub(lambda m: ROLES[m.group(1)], text)
+    return SAMPLE.sub(lambda m: f"例如 {describe(m.group(1))}({m.group(1)})", text)
