@@ -129,6 +129,11 @@ class Reader:
             row = cur.one("SELECT * FROM {p}rm_subjects WHERE subject_id = ?", [subject_id])
         return subject_of_row(row) if row else None
 
+    def units(self) -> list[str]:
+        """Every unit the roster names (a unit administrator's account must name one of them)."""
+        with self.store.transaction(commit=False) as cur:
+            return [r["unit"] for r in cur.all("SELECT DISTINCT unit FROM {p}rm_subjects ORDER BY unit")]
+
     def subjects_of_kind(self, kind: str) -> list[dict]:
         with self.store.transaction(commit=False) as cur:
             rows = cur.all("SELECT * FROM {p}rm_subjects WHERE kind = ? ORDER BY name, subject_id", [kind])

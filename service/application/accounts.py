@@ -151,12 +151,18 @@ class Accounts:
         saved = self.ledger.write("user", idempotency, build)
         return saved, None if given is not None or saved.replayed else password
 
-    @staticmethod
-    def _check_role(role: str, unit: str | None) -> None:
+    def _check_role(self, role: str, unit: str | None) -> None:
         if role not in ROLES:
             raise Invalid("role", f"角色 {role!r} 不存在,应为 {'、'.join(ROLES)} 之一")
         if role == "unit_admin" and not unit:
             raise Invalid("unit", "单位管理员必须指定所属单位")
+        if role == "unit_admin":
+            # A unit the roster does not name would see no subject at all (review finding: 县人社局
+            # for 县人力资源和社会保障局). Before any roster is loaded, any unit is taken.
+            known = self.ledger.projection.units()
+            if known and unit not in known:
+                listed = "、".join(known[:12]) + ("等" if len(known) > 12 else "")
+                raise Invalid("unit", f"单位 {unit!r} 不在花名册中,请按花名册填写全称:{listed}")
 
     def _check_name_free(self, username: str) -> None:
         """The store itself refuses a second account of the same case-folded name (its id);

@@ -183,3 +183,11 @@ def test_evalctl_create_user_makes_the_first_administrators_without_any_token(st
         container.close()
     again = runner.invoke(evalctl, ["reset-password", "secadmin1"])
     assert again.exit_code == 0 and "first login): " in again.output
+
+
+def test_a_unit_administrator_names_a_unit_of_the_roster(api):
+    """A unit the roster does not name would see nothing (review: 县人社局 for 县人力资源和社会保障局)."""
+    api.subject("hall", "县政务服务中心", named("H"), unit="县人力资源和社会保障局")
+    refused = api.post("/api/users", {"username": named("unit"), "role": "unit_admin", "unit": "县人社局"}, expect=422)
+    assert refused["detail"][0]["field"] == "unit" and "县人力资源和社会保障局" in refused["detail"][0]["message"]
+    api.post("/api/users", {"username": named("unit"), "role": "unit_admin", "unit": "县人力资源和社会保障局"})

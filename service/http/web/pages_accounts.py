@@ -43,7 +43,7 @@ def _accounts_page(request: Request, c, who, status: int = 200, **context) -> HT
                            for t in accounts_model.tokens_of(store, u["user_id"])]
     return page(request, "web/accounts.html", "账号", status=status, users=rows, key=secrets.token_urlsafe(18),
                 tokens=tokens, may_create=may(who, "create_user"), may_list=may(who, "list_users"),
-                may_unlock=may(who, "unlock"), roles=ROLES,
+                may_unlock=may(who, "unlock"), roles=ROLES, units=c.ledger.projection.units(),
                 creatable={k: v for k, v in ROLES.items() if may_assign(who.role, CREATE, k)},
                 assignable={k: v for k, v in ROLES.items() if may_assign(who.role, ROLE, k)},
                 **{"error": None, "done": None, "secret": None, "values": {}, **context})
