@@ -45,10 +45,11 @@ class Rulebooks:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def get(self, version: str, library: RulebookLibrary | None = None) -> Rulebook:
+    def get(self, version: str, library: RulebookLibrary | None = None, field: str = "version") -> Rulebook:
+        """`field`: what the request calls the version (`rulebook` in a preview's query)."""
         library = library or self.ledger.library()
         if not library.has(version):
-            raise NotFound("version", f"考评标准版本 {version} 不存在;现有版本:{'、'.join(library.versions())}")
+            raise NotFound(field, f"考评标准版本 {version} 不存在;现有版本:{'、'.join(library.versions())}")
         return library.get(version)
 
     def listing(self) -> list[dict[str, Any]]:

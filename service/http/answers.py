@@ -611,15 +611,33 @@ class FileProblem(Answer):
 
 
 class ImportRefusedPublic(Answer):
-    """A refused file: nothing was written; every problem by row and column (the first 1000)."""
+    """A refused file: nothing was written; every problem by row and column (the first 1000),
+    or the request's own field when the file or a form field is missing or wrong."""
 
-    detail: list[FileProblem]
+    detail: list[FileProblem] | list[FieldRefusal]
     message: str | None = None
 
 
 class FieldRefusal(Answer):
-    """One reason a request was refused (every 4xx answers {"detail": [FieldRefusal, ...]})."""
+    """One reason a request was refused: what the service's own checks answer (422, 404 of a
+    named object, 409, …) as {"detail": [FieldRefusal, ...]}."""
 
     field: str  # the field as the request names it: "subject_id", "details.phone", "body", "file"
     message: str  # in Chinese, for the person who reads it
     type: str | None = None  # the check that failed, on a 422 from the request's own validation
+
+
+class RefusalPublic(Answer):
+    """A refusal: the fields and reasons, or (401, and 403 for a role that may not) a sentence;
+    a locked account (423) also says until when."""
+
+    detail: list[FieldRefusal] | str
+    locked_until: str | None = None
+
+
+# Declared on every API operation (service/http/app.py): what any of them may answer besides its own.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": RefusalPublic, "description": words} for status, words in (
+        (401, "未登录、登录已失效或令牌无效"), (403, "角色无权执行,或对象不在本单位范围"), (404, "对象不存在"),
+        (409, "与现有数据冲突:考评期已截止、幂等键已用于另一请求、数据已被同时修改等"), (423, "账号已锁定"),
+        (429, "请求过于频繁"))}

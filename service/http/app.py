@@ -18,6 +18,7 @@ from service.application.services import Container
 from service.bootstrap import bootstrap
 from service.config.clock import Clock
 from service.config.settings import Settings
+from service.http.answers import REFUSALS
 from service.http.api import (
     audit,
     auth,
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None,
     describe_refusals(app)
     for module in (health, auth, users, audit, rulebooks, subjects, records, complaints, halls, periods, rounds,
                    nominations, evidence, objections, calendar, disputes, files):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=REFUSALS)
     install_pages(app)  # the pages, and the public notice (公示) with its objection form
     refusals = install_hardening(app, container)
     static = Path(__file__).resolve().parent / "web" / "static"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.http.answers import FieldRefusal
+from service.http.answers import FieldRefusal, RefusalPublic
 from tests.api import Api, account, bearer
 from tests.conftest import ADMIN
 
@@ -110,6 +110,7 @@ def test_requests_need_a_token_and_roles_limit_what_each_may_do(county, client, 
     assert client.get("/api/rulebooks/2022").status_code == 401
     assert client.get("/api/rulebooks/2022", headers={"Authorization": "Bearer wrong"}).status_code == 401
     tokens = {}
+    api.subject("hall", "另一个大厅", "H2", unit="县人社局")  # the unit administrator's unit, not the worker's
     for role in ("inspector", "unit_admin", "auditor", "office_admin"):
         user = account(api, role, username=f"u-{role.replace('_', '-')}")
         assert user["role"] == role and len(user["token"]) >= 32
@@ -154,6 +155,8 @@ def test_the_rulebook_endpoint_lists_every_section_and_rule(county):
     assert (first["id"], first["title"], first["max"]) == ("A1.1", "工作纪律", 25)
     assert first["rules"][3] == {**first["rules"][3], "id": "A1.1.4a", "effect": "deduct", "points": 1}
     assert api.get("/api/rulebooks/1999", expect=404)["detail"][0]["field"] == "version"
+    preview = api.get("/api/periods/2022H1/standings", expect=404, kind="worker", rulebook="2099")
+    assert preview["detail"][0]["field"] == "rulebook"  # named as the request names it
 
 
 def test_openapi_document_lists_the_minimum_endpoints(client):
@@ -195,6 +198,14 @@ def test_a_refusal_answers_in_the_documented_shape(county):
     for item in answer["detail"]:
         FieldRefusal.model_validate(item)
     assert [item["field"] for item in answer["detail"]] == ["quantity"]
+    # The refusals any operation may give are declared too, and answer as declared.
+    declared = api.client.get("/openapi.json").json()["paths"]["/api/records"]["post"]["responses"]
+    assert {"401", "403", "404", "409", "422"} <= set(declared)
+    unknown = api.post("/api/records", {**GOOD, "subject_id": "no-such-subject"}, expect=404)
+    anonymous = api.client.post("/api/records", json={**GOOD, "subject_id": subjects["worker"]})
+    assert anonymous.status_code == 401
+    for refusal in (unknown, anonymous.json()):
+        RefusalPublic.model_validate(refusal)
 
 
 def test_admin_header_constant_matches_the_bootstrap_token(client):

@@ -25,7 +25,7 @@ def standings(period: str, c: Ledgers, who: Reader,
     if rulebook is None:
         position, items = c.ledger.projection.standings(kind, period)
     else:
-        position, items = c.rulebooks.preview(kind, period, c.rulebooks.get(rulebook))
+        position, items = c.rulebooks.preview(kind, period, c.rulebooks.get(rulebook, field="rulebook"))
     items = [i for i in items if in_scope(who, i["unit"])]  # ranks stay those of the whole county
     answer = {"period": period, "kind": kind, "status": c.rounds.status(kind, the_period), "as_of_position": position,
               "rulebook": rulebook or governing.version, "items": items}
