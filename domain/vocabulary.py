@@ -71,3 +71,10 @@ def entry_actor(entry: dict) -> str:
 def period_name(period: Period) -> str:
     """2022年上半年, 2022年下半年, 2022年度."""
     return f"{period.year}年" + {1: "上半年", 2: "下半年", None: "度"}[period.half]
+
+# The rulebook's own words (effects, figure measures, cadences, notice days) as the office reads them.
+EFFECT_LABELS = {"deduct": "每次扣分", "deduct-once": "每期扣一次", "assess": "评分", "veto": "一票否决",
+                 "bonus": "加分", "bonus-discretionary": "酌情加分", "rank": "按排名扣分", "count": "按数量扣分"}
+MEASURE_LABELS = {"rank": "按名次", "per_unit": "按个数", "per_item": "按项", "below": "低于标准值"}
+CADENCE_LABELS = {"half-year": "半年", "year": "年"}
+DAY_KIND_LABELS = {"calendar": "自然日", "working": "工作日"}

@@ -22,6 +22,7 @@ MESSAGES = {
     "bool_parsing": "必须是 true 或 false",
     "bool_type": "必须是 true 或 false",
     "string_type": "必须是文字",
+    "string_unicode": "不是有效的文字:含有无法识别的字符",
     "list_type": "必须是列表",
     "extra_forbidden": "不认识的字段",
     "json_invalid": "请求体不是有效的 JSON",
@@ -34,7 +35,8 @@ def validation_message(error: dict[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "literal_error":
-        return f"取值必须是 {ctx.get('expected', '')} 之一"
+        expected = str(ctx.get("expected", "")).replace(" or ", "、").replace(", ", "、")
+        return f"取值必须是 {expected} 之一"
     if kind == "string_too_short":
         return "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
     if kind == "string_too_long":
@@ -49,6 +51,8 @@ def validation_message(error: dict[str, Any]) -> str:
             return "格式应为 年-月,例如 1988-05"
         if "+" in pattern and "()" in pattern:
             return "只能包含数字、空格和 + - ( )"
+        if "\\x21" in pattern or "!" in pattern:
+            return "只能包含可见的英文字符(字母、数字和符号),不能有空格或汉字"
         return "格式不对,只能包含字母、数字和 _ . @ -"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[kind]

@@ -119,4 +119,4 @@ def build_dossier(c: Container, subject_id: str, period_id: str) -> tuple[str, b
     as_text(book)
     buffer = BytesIO()
     book.save(buffer)
-    return f"dossier-{subject.code or subject.id}-{period.id}.xlsx", buffer.getvalue()
+    return f"申诉卷宗-{subject.code or subject.id}-{period.id}.xlsx", buffer.getvalue()

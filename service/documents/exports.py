@@ -23,7 +23,7 @@ from domain.nominations import Nomination
 from domain.periods import SHANGHAI, parse_period
 from domain.records import Record
 from domain.rulebook import Category
-from domain.vocabulary import COUNTING_WORD, entry_actor, period_name
+from domain.vocabulary import COUNTING_WORD, ROUND_STATUSES, SUBJECT_KINDS, entry_actor, period_name
 from service.application.services import Container
 from service.documents.spreadsheet import as_text, sheet_name
 
@@ -97,7 +97,7 @@ def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = N
     summary = book.active
     summary.title = "汇总"
     summary.append([f"{period_name(period)}“{category.title}”考评得分汇总表(截至第 {position} 条记录,"
-                    f"{rounds.status(kind, period)})"])
+                    f"{ROUND_STATUSES.get(rounds.status(kind, period), rounds.status(kind, period))})"])
     summary.merge_cells("A1:F1")
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(["排名", "名称", "单位", "得分", "一票否决", "已申报"])
@@ -129,7 +129,7 @@ def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = N
     as_text(book)
     buffer = BytesIO()
     book.save(buffer)
-    return f"scores-{period.id}-{kind}.xlsx", buffer.getvalue()
+    return f"考评得分-{period.id}-{SUBJECT_KINDS[kind]}.xlsx", buffer.getvalue()
 
 
 def _evidence_rows(c: Container, item: dict, card: dict) -> list[list]:
@@ -225,7 +225,7 @@ def nomination_form(c: Container, nomination_id: str, mask: bool = False) -> tup
     notes = document.add_paragraph("填报说明:1.主要事迹字数在800字以内。2.另附1-3张电子版工作照片。"
                                    "3.可另附纸张,说明加分情况。4.此表格一式两份,双面打印。")
     notes.runs[0].font.size = Pt(10.5)
-    return f"nomination-{nomination.period}-{d['name']}.docx", _save(document)
+    return f"申报推荐表-{nomination.period}-{d['name']}.docx", _save(document)
 
 
 def _merge_runs(table, r: int, values: list) -> None:
@@ -266,7 +266,7 @@ def final_document(c: Container, kind: str, period_id: str) -> tuple[str, bytes]
     document.add_paragraph(f"台账校验码(截至第 {head['position']} 条记录):{head['link']}").runs[0].font.size = Pt(8)
     for text in (settings.office_name, f"{at.year}年{at.month}月{at.day}日"):
         document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    return f"final-{period.id}-{kind}.docx", _save(document)
+    return f"通报-{period.id}-{SUBJECT_KINDS[kind]}.docx", _save(document)
 
 
 def _indented(document: Document, text: str) -> None:
@@ -310,4 +310,4 @@ def notice_document(c: Container, kind: str, period_id: str) -> tuple[str, bytes
     document.add_paragraph(f"台账校验码(截至第 {head['position']} 条记录):{head['link']}").runs[0].font.size = Pt(8)
     for text in (settings.office_name, f"{starts.year}年{starts.month}月{starts.day}日"):
         document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    return f"notice-{period.id}-{kind}.docx", _save(document)
+    return f"公示-{period.id}-{SUBJECT_KINDS[kind]}.docx", _save(document)

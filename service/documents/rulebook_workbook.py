@@ -25,15 +25,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from domain.rulebook import Rulebook, rulebook_to_json
-from domain.vocabulary import SUBJECT_KINDS
+from domain.vocabulary import CADENCE_LABELS, DAY_KIND_LABELS, EFFECT_LABELS, MEASURE_LABELS, SUBJECT_KINDS
 from service.documents.spreadsheet import as_text
 from service.documents.tabular import Problem, TableError, open_xlsx, sheet_rows
 
-EFFECT_LABELS = {"deduct": "每次扣分", "deduct-once": "每期扣一次", "assess": "评分", "veto": "一票否决",
-                 "bonus": "加分", "bonus-discretionary": "酌情加分", "rank": "按排名扣分", "count": "按数量扣分"}
-MEASURE_LABELS = {"rank": "按名次", "per_unit": "按个数", "per_item": "按项", "below": "低于标准值"}
-CADENCE_LABELS = {"half-year": "半年", "year": "年"}
-DAY_KIND_LABELS = {"calendar": "自然日", "working": "工作日"}
 YES, NO = "是", "否"
 
 # 版本 sheet: label → (JSON path, how the value is read).

@@ -86,6 +86,7 @@ def test_a_complaint_is_entered_with_its_channel_and_time_then_judged(live, open
     page.fill("#summary", "窗口人员态度生硬")
     screenshot(page, "complaint")
     page.click("main button[type=submit]")
+    expect(page.locator("[role=status]")).to_contain_text("投诉已登记,等待核实")  # not yet 已处理
     queue = page.locator("#queue-complaint")
     expect(queue).to_contain_text("12345热线:窗口人员态度生硬")
     expect(queue).to_contain_text("2022-05-09 15:30")

@@ -159,6 +159,7 @@ def test_a_submission_made_offline_is_kept_and_sent_exactly_once_when_back_onlin
     live.clock.advance(minutes=20)  # the network comes back later; the finding keeps the phone's time
     page.context.set_offline(False)
     expect(page.locator("#sync-status")).to_be_hidden(timeout=20_000)
+    expect(page.locator("#result")).to_contain_text("已发送并记录")  # no longer 当前离线 (review finding)
     [entry] = records_of(live, ids["li"])
     assert entry["note"] == "离线时记录"
     record = live.api.get(f"/api/records/{entry['record_id']}")

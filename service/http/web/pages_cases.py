@@ -61,7 +61,7 @@ def file_complaint(request: Request, who: Filer, idempotency_key: Annotated[str,
     except Refused as refused:
         return _complaint_page(request, c, status=status_of(refused), values=values,
                                error=f"{field_name(refused.field)}:{refused.message}")
-    return RedirectResponse("/ui/queues?done=1#q-complaint", status_code=303)
+    return RedirectResponse("/ui/queues?done=registered#q-complaint", status_code=303)
 
 
 @router.post("/ui/records/{record_id}/retraction", dependencies=[Csrf])

@@ -56,6 +56,9 @@ QUEUES = {
 }
 
 
+DONE = {"1": "已处理,结果已记入台账。", "registered": "投诉已登记,等待核实(见下方“待核实的投诉”)。"}
+
+
 @router.get("/ui/queues", response_class=HTMLResponse)
 def queues(request: Request, c: Ledgers, who: Viewer, done: str | None = None) -> HTMLResponse:
     lists = []
@@ -71,7 +74,7 @@ def queues(request: Request, c: Ledgers, who: Viewer, done: str | None = None) -
                       "may_rule": may(who, queue.permission)})
     disputable = _disputable(c, who) if who.role == "unit_admin" else []
     return page(request, "web/queues.html", "待办", lists=lists, shown=SHOWN, key=secrets.token_urlsafe(18),
-                done=done == "1", disputable=disputable)
+                done=DONE.get(done or ""), disputable=disputable)
 
 
 def _disputable(c: Container, who) -> list[dict]:

@@ -7,6 +7,7 @@ command as `PUT /api/rulebooks/{version}`."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import timedelta
 from typing import Annotated, Any
@@ -20,8 +21,9 @@ from domain.periods import check_period_kind, parse_period
 from domain.rulebook import KINDS, rulebook_to_json
 from domain.rulebook_check import VERSION_PATTERN, Problem
 from domain.rulebook_diff import rulebook_diff
+from domain.vocabulary import CADENCE_LABELS, DAY_KIND_LABELS, EFFECT_LABELS, MEASURE_LABELS
 from service.application.ledger import Idempotency
-from service.documents.rulebook_workbook import EFFECT_LABELS, Read, read_rulebook_workbook, rulebook_workbook
+from service.documents.rulebook_workbook import Read, read_rulebook_workbook, rulebook_workbook
 from service.documents.tabular import TableError
 from service.http.errors import status_of
 from service.http.security import container
@@ -34,6 +36,7 @@ MAX_UPLOAD = 2 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The JSON fields as the diff names them, in the office's words.
 FIELD_NAMES = {
+    "settings": "设置", "version": "版本", "categories": "类别", "sections": "分项", "rules": "规则",
     "points": "分值", "text": "评分标准", "clause": "条款", "effect": "效果", "item": "序号", "rolls_up_to": "计入窗口",
     "lookback_years": "回溯年数", "figure": "数据计分", "section": "所在分项", "kind": "类别", "title": "名称", "max": "满分",
     "note": "说明", "quota": "名额", "cadence": "周期", "nomination_deadlines": "申报截止", "annex": "附件",
@@ -43,9 +46,13 @@ FIELD_NAMES = {
 }
 
 
+# A setting's value in words where it is one of the rulebook's own terms (calendar → 自然日).
+WORDS = {**MEASURE_LABELS, **EFFECT_LABELS, **DAY_KIND_LABELS, **CADENCE_LABELS}
+
+
 def _page(request: Request, c, status: int = 200, **context: Any) -> HTMLResponse:
     return page(request, "web/rulebooks.html", "考评标准", status=status, versions=c.rulebooks.listing(),
-                key=secrets.token_urlsafe(18), effects=EFFECT_LABELS, FIELD_NAMES=FIELD_NAMES,
+                key=secrets.token_urlsafe(18), effects=EFFECT_LABELS, FIELD_NAMES=FIELD_NAMES, WORDS=WORDS,
                 **{"problems": None, "checked": None, "error": None, "adopted": None, "preview": None, **context})
 
 
@@ -80,8 +87,25 @@ def _read(data: bytes) -> tuple[Any, Read | None]:
         raise Invalid("file", "文件既不是 JSON(UTF-8)也不是 XLSX 工作簿") from None
 
 
+PARTS = (("categories", "第{}类"), ("sections", "第{}节"), ("rules", "第{}条"), ("quota", "名额"))
+
+
+def path_words(field: str) -> str:
+    """`categories[0].sections[1].rules[2].points` → 第1类·第2节·第3条·分值: where a JSON upload's
+    problem lies, in words."""
+    words = []
+    for part in field.split("."):
+        match = re.fullmatch(r"(\w+)\[(\d+)\]", part)
+        if match:
+            pattern = dict(PARTS).get(match.group(1))
+            words.append(pattern.format(int(match.group(2)) + 1) if pattern else part)
+        else:
+            words.append(FIELD_NAMES.get(part, part))
+    return "·".join(words)
+
+
 def _problems(problems: list[Problem], read: Read | None) -> list[dict]:
-    return [{"where": read.located(p.field) if read else "", **p.as_dict()} for p in problems]
+    return [{"where": read.located(p.field) if read else path_words(p.field), **p.as_dict()} for p in problems]
 
 
 def _checked_context(c, version: str, data: Any, read: Read | None) -> tuple[int, dict]:

@@ -19,6 +19,7 @@ from domain.errors import Invalid
 from domain.periods import check_moment
 from domain.rulebook import COMPUTED_FROM_FIGURES, Rule, Rulebook
 from domain.subjects import parent_at
+from domain.vocabulary import EFFECT_LABELS
 from service.http.web.forms import beijing_time
 
 MAX_PHOTOS = 3
@@ -49,7 +50,8 @@ def rule_effect_label(rule: Rule) -> str:
         "assess": "酌情扣分(填写分值)",
         "bonus-discretionary": "酌情加分(填写分值)",
         "count": "计次",
-    }.get(rule.effect, rule.effect)
+        "deduct-once": f"扣 {points} 分,每期只扣一次",
+    }.get(rule.effect) or EFFECT_LABELS.get(rule.effect, rule.effect)
 
 
 def recordable_rules(rulebook: Rulebook) -> list[dict]:

@@ -110,7 +110,7 @@
   function flush() {
     if (flushing || !navigator.onLine) return Promise.resolve();
     flushing = true;
-    var waiting = "", refusedNow = false;
+    var waiting = "", refusedNow = false, sentNow = 0;
     return queued().then(function (items) {
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
@@ -118,7 +118,7 @@
           if (!goOn) return false;
           return send(item).then(function (response) {
             var result = outcome(response);
-            if (result === "sent") return drop(item.key).then(function () { return true; });
+            if (result === "sent") { sentNow += 1; return drop(item.key).then(function () { return true; }); }
             if (result === "refused") {
               return detail(response).then(function (message) {
                 refusedNow = true;
@@ -133,6 +133,10 @@
       return chain;
     }).then(function () {
       flushing = false;
+      var said = $("result") ? $("result").textContent : "";
+      if (sentNow && !refusedNow && said.indexOf("当前离线") === 0) {  // the page said 已暂存: no longer true
+        show("result", "已联网:暂存的 " + sentNow + " 条已发送并记录。");
+      }
       if (refusedNow && $("refused")) {  // the page said 已暂存; now say what happened instead
         show("result", "");
         show("problem", "有记录被服务器退回,见页首“被退回、尚未记录的”,可改正后重发。");
