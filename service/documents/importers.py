@@ -24,6 +24,7 @@ from domain.figures import HallFigures
 from domain.periods import CADENCE_OF_KIND, SHANGHAI, period_of, start_of_local_day
 from domain.records import attendance_id
 from domain.subjects import Subject
+from domain.text import is_blank
 from service.application.services import Container
 from service.documents.tabular import Layout, Problem, TableError, read_table
 
@@ -346,8 +347,8 @@ def import_roster(c: Container, data: bytes, actor: str, effective: date,
             problems.append(Problem(line, "类型", f"{row['kind']!r} 不认识,应为 大厅、窗口 或 工作人员"))
             continue
         for column, name in (("code", "编码"), ("name", "名称"), ("unit", "单位")):
-            if not row[column]:
-                problems.append(Problem(line, name, "不能为空"))
+            if is_blank(row[column]):  # as the API says it: spaces or invisible characters alone are blank
+                problems.append(Problem(line, name, "不能为空(只有空格或不可见字符也算空)"))
         if (kind, row["code"]) in in_file:
             problems.append(Problem(line, "编码", f"与第 {in_file[(kind, row['code'])]} 行重复"))
         in_file.setdefault((kind, row["code"]), line)

@@ -183,10 +183,15 @@ def _unstorable_address(request: Request) -> Response | None:
     return None
 
 
+# The writes that answer 204 (and are logged as such: the review found a password change logged as 201).
+NO_CONTENT = {"/api/auth/password": 204, "/api/auth/logout": 204}
+
+
 def _pending_operation(request: Request, address: str | None) -> PendingOperation | None:
     if request.url.path in LOGGED_ELSEWHERE:
         return None
-    success = 303 if request.url.path.startswith("/ui/") else 201 if request.method == "POST" else 200
+    success = (303 if request.url.path.startswith("/ui/") else NO_CONTENT.get(request.url.path)
+               or (201 if request.method == "POST" else 200))
     return PendingOperation(method=request.method, path=loggable(request.url.path), address=address, status=success)
 
 

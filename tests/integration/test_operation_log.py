@@ -52,6 +52,7 @@ def test_refused_reads_reads_of_personal_data_and_role_changes_are_in_the_trail(
     hall = api.subject("hall", "大厅", "H")
     window = api.subject("window", "社保窗口", "W1", hall, unit="县人社局")
     worker = api.subject("worker", "张三", "G1", window, unit="县人社局")
+    api.subject("window", "医保窗口", "W2", hall, unit="县医保局")  # a unit administrator names a roster unit
     made = api.post("/api/nominations", nomination(worker, "2022H1", "worker", [upload(api)["id"]]))
     stranger = account(api, "unit_admin", unit="县医保局")
     stranger_name = stranger["username"]
