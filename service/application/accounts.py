@@ -237,9 +237,12 @@ class Accounts:
         if locked_until is not None and locked_until > now:
             self._attempt(username, address, False, "locked")
             raise Locked(locked_until)
-        if attempt > LOCK_AFTER:  # guesses sent at once: the first five are checked, the rest refused
-            self._attempt(username, address, False, "locked")
-            raise Locked(self._lock(key, now))
+        if attempt > LOCK_AFTER:
+            # Five attempts are being checked or have failed: this one is not checked (guesses sent
+            # at once get five checks at most). It is not a failure either: the lock comes from the
+            # fifth failure, so correct logins sent at once do not lock the account (review finding).
+            self._attempt(username, address, False, "too many at once")
+            raise TooMany("password", "该账号同时有多个登录请求,请稍后再试")
         # An unknown name is checked against a hash of the same cost: no timing tells them apart.
         right = self._verify(user.password_hash if user else self._unknown_hash, password) and user is not None
         if not right:

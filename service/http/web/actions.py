@@ -70,7 +70,7 @@ def describe(action: str) -> str:
 
 # Why a login failed, as the trail keeps it (English, for logs) and as the page says it.
 DETAILS = {"ok": "", "wrong username or password": "用户名或密码错误", "locked": "账号已锁定",
-           "too many attempts from this address": "该地址登录尝试过于频繁"}
+           "too many attempts from this address": "该地址登录尝试过于频繁", "too many at once": "同时登录请求过多,未核对密码"}
 
 
 ROLE_CODE = re.compile(r"\b(" + "|".join(ROLES) + r")\b")
