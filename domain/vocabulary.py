@@ -78,3 +78,8 @@ EFFECT_LABELS = {"deduct": "每次扣分", "deduct-once": "每期扣一次", "as
 MEASURE_LABELS = {"rank": "按名次", "per_unit": "按个数", "per_item": "按项", "below": "低于标准值"}
 CADENCE_LABELS = {"half-year": "半年", "year": "年"}
 DAY_KIND_LABELS = {"calendar": "自然日", "working": "工作日"}
+# Keys and values inside a rule's figure, the attendance settings and a hall's figures.
+RULEBOOK_TERMS = {"measure": "计分方式", "field": "数据项", "points_per_place": "每名次扣分", "points_each": "每个扣分",
+                  "threshold": "标准值", "allowed": "可选项", "within_limit": "未超过分钟线", "over_limit": "超过分钟线",
+                  "absent": "旷工", "case_volume": "办件量", "wrong_elements": "错误要素数", "systems_missing": "缺少制度",
+                  "satisfaction_rate": "满意率", "H1": "上半年", "H2": "下半年", "Y": "年度"}

@@ -11,10 +11,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from domain.periods import check_period_kind, parse_period
+from domain.periods import SHANGHAI, check_period_kind, parse_period
 from domain.records import Record
 from domain.subjects import Subject
-from domain.vocabulary import SUBJECT_KINDS, entry_actor
+from domain.vocabulary import ROUND_STATUSES, SUBJECT_KINDS, entry_actor
 from projections import chain
 from service.application.history import evidence_hashes
 from service.application.services import Container
@@ -60,10 +60,10 @@ def build_dossier(c: Container, subject_id: str, period_id: str) -> tuple[str, b
         ["对象编号", str(subject.id)],
         ["考评期", period.id],
         ["考评标准版本", rulebook.version],
-        ["生成时间", c.clock.now().isoformat()],
+        ["生成时间", c.clock.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S(北京时间)")],
         ["当前日志位置", position],
         ["关闭时冻结位置", found.frozen_position if found else "未关闭"],
-        ["考评期状态", found.status if found else "open"],
+        ["考评期状态", ROUND_STATUSES[found.status if found else "open"]],
         ["修订次数", len(found.revisions) if found else 0],
         ["哈希链核对", check.describe()],
         ["链头位置", check.head_position],

@@ -78,7 +78,7 @@ def allowed(action: str):
 
     def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if who.role not in roles:
-            raise HTTPException(403, f"角色 {who.role}({ROLES.get(who.role, who.role)})无权执行此操作")
+            raise HTTPException(403, f"您的角色({ROLES.get(who.role, who.role)})无权执行此操作")
         return who
 
     return check

@@ -83,3 +83,8 @@ def describe_detail(detail: str | None) -> str:
     text = DETAILS.get(detail or "", detail or "")
     text = ROLE_CODE.sub(lambda m: ROLES[m.group(1)], text)
     return SAMPLE.sub(lambda m: f"例如 {describe(m.group(1))}({m.group(1)})", text)
+
+
+# The names the service itself writes as actors (domain/accounts.py: RESERVED_USERNAMES), in words.
+ACTORS = {"anonymous": "未登录的访问者", "scheduler": "定时任务", "evalctl": "服务器操作员(evalctl)",
+          "bootstrap-admin": "初始管理令牌", "import": "导入"}

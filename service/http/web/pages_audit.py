@@ -17,7 +17,7 @@ from projections.book import utc_text
 from projections.lists import audit_page as audit_rows
 from service.application.verifications import last_verification, verify_and_record
 from service.http.security import Ledgers, container
-from service.http.web.actions import FILTERS, describe, describe_detail
+from service.http.web.actions import ACTORS, FILTERS, describe, describe_detail
 from service.http.web.render import page
 from service.http.web.session import Allowed, Csrf
 
@@ -48,7 +48,8 @@ def audit_page(request: Request, c: Ledgers, _: Auditor, actor: Annotated[str, Q
                              FILTERS.get(action), failed, (page_number - 1) * PAGE, PAGE)
     pages = max((count + PAGE - 1) // PAGE, 1)
     query = {"actor": actor, "action": action, "since": since, "until": until, "failed": "true" if failed else ""}
-    trail = [{**r, "words": describe(r["action"]), "detail": describe_detail(r["detail"])} for r in rows]
+    trail = [{**r, "words": describe(r["action"]), "detail": describe_detail(r["detail"]),
+              "who": ACTORS.get(r["actor"], r["actor"])} for r in rows]
     return page(request, "web/audit.html", "审计", head=c.ledger.projection.chain_head(),
                 last=last_verification(c.ledger), trail=trail,
                 count=count, pages=pages, page_number=min(page_number, pages), filters=query, actions=FILTERS,

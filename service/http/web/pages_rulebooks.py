@@ -21,10 +21,11 @@ from domain.periods import check_period_kind, parse_period
 from domain.rulebook import KINDS, rulebook_to_json
 from domain.rulebook_check import VERSION_PATTERN, Problem
 from domain.rulebook_diff import rulebook_diff
-from domain.vocabulary import CADENCE_LABELS, DAY_KIND_LABELS, EFFECT_LABELS, MEASURE_LABELS
+from domain.vocabulary import CADENCE_LABELS, DAY_KIND_LABELS, EFFECT_LABELS, MEASURE_LABELS, RULEBOOK_TERMS, SUBJECT_KINDS
 from service.application.ledger import Idempotency
 from service.documents.rulebook_workbook import Read, read_rulebook_workbook, rulebook_workbook
 from service.documents.tabular import TableError
+from service.http.api.files import XLSX, download
 from service.http.errors import status_of
 from service.http.security import container
 from service.http.web.render import page
@@ -33,7 +34,7 @@ from service.http.web.session import Allowed, Csrf
 router = APIRouter(include_in_schema=False)
 Office = Allowed("manage_rulebooks")
 MAX_UPLOAD = 2 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 # The JSON fields as the diff names them, in the office's words.
 FIELD_NAMES = {
     "settings": "设置", "version": "版本", "categories": "类别", "sections": "分项", "rules": "规则",
@@ -47,7 +48,13 @@ FIELD_NAMES = {
 
 
 # A setting's value in words where it is one of the rulebook's own terms (calendar → 自然日).
-WORDS = {**MEASURE_LABELS, **EFFECT_LABELS, **DAY_KIND_LABELS, **CADENCE_LABELS}
+WORDS = {**SUBJECT_KINDS, **RULEBOOK_TERMS, **MEASURE_LABELS, **EFFECT_LABELS, **DAY_KIND_LABELS, **CADENCE_LABELS}
+CODE = re.compile(r"(?<![\w.-])[a-z][a-z_-]*[a-z](?![\w.-])")
+
+
+def in_words(message: str) -> str:
+    """A check's message with the rulebook's codes in it said in words (year → 年)."""
+    return CODE.sub(lambda m: WORDS.get(m.group(0), m.group(0)), message)
 
 
 def _page(request: Request, c, status: int = 200, **context: Any) -> HTMLResponse:
@@ -65,15 +72,14 @@ def rulebooks_page(request: Request, _: Office) -> HTMLResponse:
 def workbook(request: Request, version: str, _: Office) -> Response:
     """A version in the annex layout: the template for next year's."""
     book = container(request).rulebooks.get(version)
-    return Response(rulebook_workbook(book), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="rulebook-{book.version}.xlsx"'})
+    return download(f"考评标准-{book.version}.xlsx", rulebook_workbook(book), XLSX)
 
 
 @router.get("/ui/rulebooks/{version}.json")
 def json_file(request: Request, version: str, _: Office) -> Response:
     book = container(request).rulebooks.get(version)
-    return Response(json.dumps(rulebook_to_json(book), ensure_ascii=False, indent=2), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="rulebook-{book.version}.json"'})
+    return download(f"考评标准-{book.version}.json", json.dumps(rulebook_to_json(book), ensure_ascii=False,
+                                                              indent=2).encode(), "application/json")
 
 
 def _read(data: bytes) -> tuple[Any, Read | None]:
@@ -100,12 +106,13 @@ def path_words(field: str) -> str:
             pattern = dict(PARTS).get(match.group(1))
             words.append(pattern.format(int(match.group(2)) + 1) if pattern else part)
         else:
-            words.append(FIELD_NAMES.get(part, part))
+            words.append(FIELD_NAMES.get(part) or WORDS.get(part, part))
     return "·".join(words)
 
 
 def _problems(problems: list[Problem], read: Read | None) -> list[dict]:
-    return [{"where": read.located(p.field) if read else path_words(p.field), **p.as_dict()} for p in problems]
+    return [{**p.as_dict(), "where": read.located(p.field) if read else path_words(p.field),
+             "message": in_words(p.message)} for p in problems]
 
 
 def _checked_context(c, version: str, data: Any, read: Read | None) -> tuple[int, dict]:
