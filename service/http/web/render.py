@@ -90,7 +90,7 @@ def page(request: Request, template: str, title: str, status: int = 200, **conte
     who = getattr(request.state, "principal", None)
     return templates.TemplateResponse(request, template, {
         "title": title, "who": who, "nav": navigation(who), "csrf": getattr(request.state, "csrf", ""),
-        "path": request.url.path, **context,
+        "path": request.url.path, "may": lambda action: who is not None and may(who, action), **context,
     }, status_code=status)
 
 
