@@ -71,7 +71,11 @@ class Locked(Refused):
 
 
 class TooMany(Refused):
-    """Too many attempts from one address (HTTP 429)."""
+    """Too many attempts from one address (HTTP 429); `retry_after`: seconds, for the Retry-After header."""
+
+    def __init__(self, field: str, message: str, retry_after: int = 60):
+        super().__init__(field, message)
+        self.retry_after = retry_after
 
 
 class Unauthenticated(Refused):
@@ -229,7 +233,8 @@ class Accounts:
     def login(self, username: str, password: str, address: str | None) -> Session:
         if not self.login_limit.allow(address or "unknown"):
             # Not an event per refused guess: the operation log counts these per address and minute.
-            raise TooMany("username", "该地址登录尝试过于频繁,请 15 分钟后再试")
+            wait = self.login_limit.seconds_until_free(address or "unknown")
+            raise TooMany("username", f"该地址登录失败次数过多,请 {max(1, (wait + 59) // 60)} 分钟后再试", wait)
         now = self.now()
         key = username_key(username)
         user = self.find_user(username)
@@ -242,7 +247,7 @@ class Accounts:
             # at once get five checks at most). It is not a failure either: the lock comes from the
             # fifth failure, so correct logins sent at once do not lock the account (review finding).
             self._attempt(username, address, False, "too many at once")
-            raise TooMany("password", "该账号同时有多个登录请求,请稍后再试")
+            raise TooMany("password", "该账号同时有多个登录请求,请稍后再试", retry_after=2)
         # An unknown name is checked against a hash of the same cost: no timing tells them apart.
         right = self._verify(user.password_hash if user else self._unknown_hash, password) and user is not None
         if not right:

@@ -33,6 +33,13 @@ class RateLimit:
             if hits:
                 hits.pop()
 
+    def seconds_until_free(self, key: str) -> int:
+        """How long until the key may try again (its oldest hit leaves the window)."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._recent(key, now)
+            return max(1, int(hits[0] + self.seconds - now) + 1) if len(hits) >= self.limit else 0
+
     def full(self, key: str) -> bool:
         """Whether the key is at its limit now (counts nothing)."""
         with self._lock:

@@ -41,7 +41,8 @@ def install_error_handlers(app: FastAPI) -> None:
         body: dict = {"detail": [{"field": field, "message": message} for field, message in problems]}
         if isinstance(exc, Locked):
             body["locked_until"] = exc.until.isoformat()
-        return JSONResponse(body, status_code=status)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -176,9 +176,9 @@ def test_one_address_cannot_keep_guessing_across_accounts(stores, clock):
     settings = Settings(database_url=stores.url("sqlite"), admin_token=ADMIN_TOKEN, login_per_address=3,
                         scheduler=False)
     with TestClient(create_app(settings, clock)) as client:
-        answers = [client.post("/api/auth/login", json={"username": f"user{i}", "password": "x"}).status_code
-                   for i in range(4)]
-    assert answers == [401, 401, 401, 429]
+        answers = [client.post("/api/auth/login", json={"username": f"user{i}", "password": "x"}) for i in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 15 * 60  # when this address may try again
 
 
 def test_logins_that_succeed_do_not_count_against_an_offices_shared_address(stores, clock):
