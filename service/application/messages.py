@@ -51,7 +51,7 @@ def validation_message(error: dict[str, Any]) -> str:
             return "格式应为 年-月,例如 1988-05"
         if "+" in pattern and "()" in pattern:
             return "只能包含数字、空格和 + - ( )"
-        if "\\x21" in pattern or "!" in pattern:
+        if "\\x21" in pattern:  # printable ASCII: an Idempotency-Key
             return "只能包含可见的英文字符(字母、数字和符号),不能有空格或汉字"
         return "格式不对,只能包含字母、数字和 _ . @ -"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):

@@ -97,7 +97,7 @@ def score_workbook(c: Container, kind: str, period_id: str, unit: str | None = N
     summary = book.active
     summary.title = "汇总"
     summary.append([f"{period_name(period)}“{category.title}”考评得分汇总表(截至第 {position} 条记录,"
-                    f"{ROUND_STATUSES.get(rounds.status(kind, period), rounds.status(kind, period))})"])
+                    f"{ROUND_STATUSES[rounds.status(kind, period)]})"])
     summary.merge_cells("A1:F1")
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(["排名", "名称", "单位", "得分", "一票否决", "已申报"])

@@ -141,8 +141,7 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
     problems: list[Problem] = []
     checked: list[AttendanceRow] = []
     seen: dict[tuple[str, date, str, str], int] = {}
-    numbered: dict[tuple[str, date, str], int] = {}
-    last_number: dict[tuple[str, date, str], int] = {}  # by worker id: the day's last numbered row
+    numbered: dict[tuple[str, date, str], int] = {}  # (worker id, day, kind): the day's last numbered row
     workers: dict[str, Subject | None] = {}
     today = c.ledger.now().astimezone(SHANGHAI).date()
     closed = _closed_check(c, "worker")
@@ -187,8 +186,8 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
         if clock is not None:
             occurrence = f"@{int(clock.group(1)):02d}:{clock.group(2)}"
         else:
-            number = numbered[(code, day, kind)] = numbered.get((code, day, kind), 0) + 1
-            last_number[(str(worker.id), day, kind)] = number
+            day_of = (str(worker.id), day, kind)
+            number = numbered[day_of] = numbered.get(day_of, 0) + 1
             occurrence = f"#{number}"
         key = (code, day, kind, occurrence)
         if key in seen:
@@ -206,7 +205,7 @@ def import_attendance(c: Container, data: bytes, actor: str, progress: Progress 
     # Rows told apart by their order only: the occurrence after the file's last one of that day,
     # if the store has it, shows that the file does not hold the whole day.
     beyond = {(worker_id, day, kind): str(attendance_id(worker_id, day.isoformat(), kind, f"#{last + 1}"))
-              for (worker_id, day, kind), last in last_number.items()}
+              for (worker_id, day, kind), last in numbered.items()}
     before = c.ledger.projection.attendance_rows([r.record_id for r in checked] + list(beyond.values()))
     report = ImportReport("attendance", rows=len(rows), details={"corrected": 0})
     todo = []

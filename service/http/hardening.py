@@ -31,6 +31,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from domain.accounts import Operation, RefusedRequests
 from domain.text import first_problem, loggable
@@ -183,15 +184,11 @@ def _unstorable_address(request: Request) -> Response | None:
     return None
 
 
-# The writes that answer 204 (and are logged as such: the review found a password change logged as 201).
-NO_CONTENT = {"/api/auth/password": 204, "/api/auth/logout": 204}
-
-
 def _pending_operation(request: Request, address: str | None) -> PendingOperation | None:
     if request.url.path in LOGGED_ELSEWHERE:
         return None
-    success = (303 if request.url.path.startswith("/ui/") else NO_CONTENT.get(request.url.path)
-               or (201 if request.method == "POST" else 200))
+    # Until routing says otherwise (identify): a page's form redirects, an API write creates.
+    success = 303 if request.url.path.startswith("/ui/") else 201 if request.method == "POST" else 200
     return PendingOperation(method=request.method, path=loggable(request.url.path), address=address, status=success)
 
 
@@ -201,6 +198,9 @@ def identify(request: Request, who: Principal) -> None:
     operation = current_operation.get()
     if operation is not None:
         operation.actor, operation.role = who.username, who.role
+        route = request.scope.get("route")  # routed by now: a success answers what the route declares
+        if isinstance(route, APIRoute) and route.status_code and not request.url.path.startswith("/ui/"):
+            operation.status = route.status_code
 
 
 def _operation(container: Container, request: Request, address: str | None, status: int) -> Operation:

@@ -22,14 +22,19 @@ from tests.servers import NOW, Service
 RIGHT = "Right-2022-pw!"
 
 
+def make_account(url: str, username: str) -> None:
+    """An inspector whose password is RIGHT, made as the operator makes it."""
+    container = make_container(url, SettableClock(datetime.fromisoformat(NOW)))
+    try:
+        container.accounts.create_user(OPERATOR, username, "inspector", None, RIGHT)
+    finally:
+        container.close()
+
+
 @pytest.mark.parametrize("store", STORES)
 def test_25_wrong_passwords_at_once_on_two_processes_lock_the_account_and_the_right_one_is_refused(store, stores):
     url = stores.url(store)
-    container = make_container(url, SettableClock(datetime.fromisoformat(NOW)))
-    try:
-        container.accounts.create_user(OPERATOR, "target1", "inspector", None, RIGHT)
-    finally:
-        container.close()
+    make_account(url, "target1")
     services = [Service(url), Service(url)]
     try:
         def guess(i: int) -> int:
@@ -60,11 +65,7 @@ def test_25_wrong_passwords_at_once_on_two_processes_lock_the_account_and_the_ri
 def test_correct_logins_sent_at_once_do_not_lock_the_account(store, stores):
     """Eight correct logins at once locked a shared account with a false 连续 5 次登录失败 (review)."""
     url = stores.url(store)
-    container = make_container(url, SettableClock(datetime.fromisoformat(NOW)))
-    try:
-        container.accounts.create_user(OPERATOR, "shared1", "inspector", None, RIGHT)
-    finally:
-        container.close()
+    make_account(url, "shared1")
     service = Service(url)
     try:
         def login(_: int) -> int:

@@ -68,6 +68,8 @@ def test_refused_reads_reads_of_personal_data_and_role_changes_are_in_the_trail(
     seen = {(i["actor"], i["action"], i["status"]) for i in rows}
     assert (stranger_name, f"GET /api/nominations/{made['id']}", 403) in seen
     assert (reader["username"], f"GET /api/nominations/{made['id']}/form.docx", 200) in seen
+    # A success is logged with the status its route answers: a password change 204 (it was 201).
+    assert (inspector["username"], "POST /api/auth/password", 204) in seen
     [role] = [i for i in rows if i["action"] == "user.role_changed"]
     assert role["actor"] == security["username"]
     assert role["detail"] == f"{inspector['username']}:inspector → unit_admin(县医保局)"
